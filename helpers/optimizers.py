@@ -1,0 +1,311 @@
+r"""Optimizers as pairs of pure functions, in the style of optax.
+
+Each factory returns ``Optimizer(init, update, name, hyper)``::
+
+    state = opt.init(params)
+    params, state = opt.update(grad, state, params, objective)
+
+State is a ``NamedTuple`` that travels visibly; ``objective`` is passed so that
+curvature methods can ask for ``objective.hess``. Hyper-parameter names and defaults
+follow ``torch.optim`` (v2.13) where torch has the method; each deliberate difference
+is stated in the factory's docstring. ``lr`` may be a number or a schedule
+``k -> lr_k`` of the 0-based step index ``k`` (see :mod:`helpers.schedules`).
+"""
+from __future__ import annotations
+
+import inspect
+import math
+from typing import Any, Callable, NamedTuple
+
+import numpy as np
+
+__all__ = ["Optimizer", "get", "available", "register", "sgd", "momentum", "nesterov",
+           "adagrad", "rmsprop", "adam", "newton"]
+
+
+class Optimizer(NamedTuple):
+    """``init(params) -> state`` and ``update(grad, state, params, objective) -> (params, state)``."""
+
+    init: Callable[[np.ndarray], Any]
+    update: Callable[..., tuple]
+    name: str = ""
+    hyper: dict | None = None
+
+
+# ------------------------------------------------------------------ validation
+def _check(opt, **values):
+    """Raise ``ValueError`` naming the first hyper-parameter outside its range.
+
+    Each value comes as ``(value, low, high, high_inclusive)``: ``low`` is inclusive.
+    """
+    for name, (value, low, high, high_incl) in values.items():
+        if name == "lr" and callable(value):
+            continue
+        ok = isinstance(value, (int, float, np.floating)) and math.isfinite(value)
+        ok = ok and value >= low and (high is None or value < high or (high_incl and value == high))
+        if not ok:
+            upper = "∞)" if high is None else f"{high}{']' if high_incl else ')'}"
+            raise ValueError(f"{opt}: invalid {name}={value!r}; must be a number in [{low}, {upper}"
+                             + (" or a schedule k -> lr_k" if name == "lr" else ""))
+
+
+def _lr(lr, k):
+    return float(lr(k)) if callable(lr) else lr
+
+
+def _asarray(x):
+    return np.asarray(x, dtype=float)
+
+
+# ------------------------------------------------------------------ SGD family
+class SGDState(NamedTuple):
+    count: int
+    momentum_buffer: np.ndarray | None
+
+
+def sgd(lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False) -> Optimizer:
+    r"""Stochastic gradient descent with optional momentum, as ``torch.optim.SGD``.
+
+    .. math::
+        g_t = \nabla f(\theta_{t-1}) + \lambda\theta_{t-1},\quad
+        b_t = \mu b_{t-1} + (1-\tau) g_t\ (b_1 = g_1),\quad
+        \theta_t = \theta_{t-1} - \eta\,(g_t + \mu b_t \text{ if nesterov else } b_t)
+
+    With ``momentum=0`` this is plain gradient descent :math:`\theta \leftarrow \theta - \eta g`
+    (Cauchy 1847; Robbins & Monro 1951). Reference: torch.optim.SGD.
+    """
+    _check("sgd", lr=(lr, 0, None, False), momentum=(momentum, 0, None, False),
+           dampening=(dampening, 0, 1, True), weight_decay=(weight_decay, 0, None, False))
+    if nesterov and (momentum <= 0 or dampening != 0):
+        raise ValueError("sgd: invalid nesterov=True; Nesterov momentum requires momentum > 0 "
+                         "and dampening = 0")
+
+    def init(params):
+        return SGDState(0, None)
+
+    def update(grad, state, params, objective=None):
+        g = _asarray(grad) + weight_decay * params if weight_decay else _asarray(grad)
+        buf = state.momentum_buffer
+        step = g
+        if momentum:
+            buf = g.copy() if buf is None else momentum * buf + (1 - dampening) * g
+            step = g + momentum * buf if nesterov else buf
+        return params - _lr(lr, state.count) * step, SGDState(state.count + 1, buf)
+
+    hyper = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
+                 nesterov=nesterov)
+    return Optimizer(init, update, "sgd", hyper)
+
+
+def momentum(lr=1e-3, momentum=0.9, dampening=0.0, weight_decay=0.0) -> Optimizer:
+    r"""Heavy-ball momentum (Polyak 1964): ``sgd(momentum=0.9)``.
+
+    Difference from torch: torch has no default momentum (0); here it is 0.9.
+    """
+    opt = sgd(lr, momentum, dampening, weight_decay, nesterov=False)
+    return opt._replace(name="momentum")
+
+
+def nesterov(lr=1e-3, momentum=0.9, weight_decay=0.0) -> Optimizer:
+    r"""Nesterov's accelerated gradient in torch's re-parameterized form,
+    :math:`\theta \leftarrow \theta - \eta(g + \mu b)` (Sutskever et al. 2013).
+
+    Difference from torch: the default momentum is 0.9 instead of 0 (which torch rejects).
+    """
+    return sgd(lr, momentum, 0.0, weight_decay, nesterov=True)._replace(name="nesterov")
+
+
+# ------------------------------------------------------------------ adaptive
+class AdagradState(NamedTuple):
+    count: int
+    sum: np.ndarray
+
+
+def adagrad(lr=1e-2, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0,
+            eps=1e-10) -> Optimizer:
+    r"""AdaGrad (Duchi, Hazan & Singer 2011), as ``torch.optim.Adagrad``.
+
+    .. math::
+        s_t = s_{t-1} + g_t^2,\quad
+        \theta_t = \theta_{t-1} - \frac{\eta}{1 + (t-1)\,\text{lr\_decay}}\,
+                   \frac{g_t}{\sqrt{s_t} + \epsilon}
+    """
+    _check("adagrad", lr=(lr, 0, None, False), lr_decay=(lr_decay, 0, None, False),
+           weight_decay=(weight_decay, 0, None, False),
+           initial_accumulator_value=(initial_accumulator_value, 0, None, False),
+           eps=(eps, 0, None, False))
+
+    def init(params):
+        return AdagradState(0, np.full(np.shape(params), float(initial_accumulator_value)))
+
+    def update(grad, state, params, objective=None):
+        g = _asarray(grad) + weight_decay * params if weight_decay else _asarray(grad)
+        s = state.sum + g * g
+        clr = _lr(lr, state.count) / (1 + state.count * lr_decay)
+        return params - clr * (g / (np.sqrt(s) + eps)), AdagradState(state.count + 1, s)
+
+    hyper = dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+                 initial_accumulator_value=initial_accumulator_value, eps=eps)
+    return Optimizer(init, update, "adagrad", hyper)
+
+
+class RMSpropState(NamedTuple):
+    count: int
+    square_avg: np.ndarray
+    grad_avg: np.ndarray | None
+    momentum_buffer: np.ndarray | None
+
+
+def rmsprop(lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0,
+            centered=False) -> Optimizer:
+    r"""RMSprop (Hinton 2012), plain, centered (Graves 2013) or with momentum, as torch.
+
+    .. math::
+        v_t = \alpha v_{t-1} + (1-\alpha) g_t^2,\quad
+        \bar g_t = \alpha \bar g_{t-1} + (1-\alpha) g_t \ \text{(centered)},\quad
+        d_t = \sqrt{v_t - \bar g_t^2} + \epsilon,\quad
+        b_t = \mu b_{t-1} + g_t / d_t,\quad \theta_t = \theta_{t-1} - \eta b_t
+
+    ε sits outside the square root, as in torch (TensorFlow puts it inside).
+    """
+    _check("rmsprop", lr=(lr, 0, None, False), alpha=(alpha, 0, 1, True), eps=(eps, 0, None, False),
+           weight_decay=(weight_decay, 0, None, False), momentum=(momentum, 0, None, False))
+
+    def init(params):
+        z = np.zeros(np.shape(params))
+        return RMSpropState(0, z, z if centered else None, z if momentum > 0 else None)
+
+    def update(grad, state, params, objective=None):
+        g = _asarray(grad) + weight_decay * params if weight_decay else _asarray(grad)
+        v = alpha * state.square_avg + (1 - alpha) * g * g
+        gbar = state.grad_avg
+        if centered:
+            gbar = gbar + (1 - alpha) * (g - gbar)
+            d = np.sqrt(v - gbar * gbar) + eps
+        else:
+            d = np.sqrt(v) + eps
+        buf = state.momentum_buffer
+        if momentum > 0:
+            buf = momentum * buf + g / d
+            step = buf
+        else:
+            step = g / d
+        return params - _lr(lr, state.count) * step, RMSpropState(state.count + 1, v, gbar, buf)
+
+    hyper = dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
+                 centered=centered)
+    return Optimizer(init, update, "rmsprop", hyper)
+
+
+class AdamState(NamedTuple):
+    count: int
+    exp_avg: np.ndarray
+    exp_avg_sq: np.ndarray
+    max_exp_avg_sq: np.ndarray | None
+
+
+def adam(lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0,
+         amsgrad=False) -> Optimizer:
+    r"""Adam (Kingma & Ba 2015, arXiv:1412.6980) and AMSGrad (Reddi et al. 2018), as torch.
+
+    .. math::
+        m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t,\quad
+        v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2,\quad
+        \theta_t = \theta_{t-1} - \frac{\eta}{1-\beta_1^t}\,
+                   \frac{m_t}{\sqrt{\hat v_t}/\sqrt{1-\beta_2^t} + \epsilon}
+
+    with :math:`\hat v_t = v_t`, or :math:`\max(\hat v_{t-1}, v_t)` for AMSGrad; L2
+    ``weight_decay`` is added to the gradient (coupled). Difference from torch:
+    ``betas=(b1, b2)`` is spelled ``beta1, beta2``.
+    """
+    _check("adam", lr=(lr, 0, None, False), beta1=(beta1, 0, 1, False),
+           beta2=(beta2, 0, 1, False), eps=(eps, 0, None, False),
+           weight_decay=(weight_decay, 0, None, False))
+
+    def init(params):
+        z = np.zeros(np.shape(params))
+        return AdamState(0, z, z, z if amsgrad else None)
+
+    def update(grad, state, params, objective=None):
+        g = _asarray(grad) + weight_decay * params if weight_decay else _asarray(grad)
+        t = state.count + 1
+        m = state.exp_avg + (1 - beta1) * (g - state.exp_avg)
+        v = beta2 * state.exp_avg_sq + (1 - beta2) * g * g
+        vmax = np.maximum(state.max_exp_avg_sq, v) if amsgrad else None
+        denom = np.sqrt(vmax if amsgrad else v) / math.sqrt(1 - beta2**t) + eps
+        step_size = _lr(lr, state.count) / (1 - beta1**t)
+        return params - step_size * (m / denom), AdamState(t, m, v, vmax)
+
+    hyper = dict(lr=lr, beta1=beta1, beta2=beta2, eps=eps, weight_decay=weight_decay,
+                 amsgrad=amsgrad)
+    return Optimizer(init, update, "adam", hyper)
+
+
+# ------------------------------------------------------------------ second order
+class NewtonState(NamedTuple):
+    count: int
+
+
+def newton(lr=1.0) -> Optimizer:
+    r"""Newton's method, :math:`\theta \leftarrow \theta - \eta\, H(\theta)^{-1} g`.
+
+    Plain: no damping, no line search, so on an indefinite Hessian it heads for the
+    saddle or maximum just as readily as for a minimum. Needs ``objective.hess``;
+    a singular Hessian raises ``numpy.linalg.LinAlgError`` (``helpers.run`` reports it).
+    """
+    _check("newton", lr=(lr, 0, None, False))
+
+    def init(params):
+        return NewtonState(0)
+
+    def update(grad, state, params, objective=None):
+        if objective is None or getattr(objective, "hess", None) is None:
+            raise ValueError("newton: update needs the objective (for its Hessian)")
+        step = np.linalg.solve(objective.hess(params), _asarray(grad))
+        return params - _lr(lr, state.count) * step, NewtonState(state.count + 1)
+
+    return Optimizer(init, update, "newton", dict(lr=lr))
+
+
+# ------------------------------------------------------------------ registry
+_FACTORIES: dict[str, Callable[..., Optimizer]] = {}
+_ALIASES = {"gd": "sgd", "heavy_ball": "momentum", "nag": "nesterov", "amsgrad": "adam"}
+_ALIAS_DEFAULTS = {"amsgrad": {"amsgrad": True}}
+
+
+def register(name: str, factory: Callable[..., Optimizer] | None = None):
+    """Add a factory to the registry (usable as a decorator)."""
+    def deco(fn):
+        _FACTORIES[name] = fn
+        return fn
+    return deco(factory) if factory is not None else deco
+
+
+for _f in (sgd, momentum, nesterov, adagrad, rmsprop, adam, newton):
+    register(_f.__name__, _f)
+
+
+def available() -> list[str]:
+    """Registered optimizer names (aliases such as ``"GD"`` → ``"sgd"`` also work)."""
+    return sorted(_FACTORIES)
+
+
+def get(name, **hyper) -> Optimizer:
+    """Build an optimizer by name, e.g. ``get("adam", lr=1e-2)``; names are case-insensitive."""
+    if isinstance(name, Optimizer):
+        if hyper:
+            raise ValueError("hyper-parameters go with a name, not with a built Optimizer")
+        return name
+    key = str(name).strip().lower().replace("-", "_").replace(" ", "_")
+    hyper = {**_ALIAS_DEFAULTS.get(key, {}), **hyper}
+    key = _ALIASES.get(key, key)
+    if key not in _FACTORIES:
+        raise ValueError(f"unknown optimizer {name!r}; available: {', '.join(available())} "
+                         f"(aliases: {', '.join(sorted(_ALIASES))})")
+    factory = _FACTORIES[key]
+    accepted = list(inspect.signature(factory).parameters)
+    unknown = sorted(set(hyper) - set(accepted))
+    if unknown:
+        raise ValueError(f"{key}: unknown hyper-parameter(s) {', '.join(unknown)}; "
+                         f"accepted: {', '.join(accepted)}")
+    return factory(**hyper)
