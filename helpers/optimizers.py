@@ -103,7 +103,8 @@ def momentum(lr=1e-3, momentum=0.9, dampening=0.0, weight_decay=0.0) -> Optimize
     Difference from torch: torch has no default momentum (0); here it is 0.9.
     """
     opt = sgd(lr, momentum, dampening, weight_decay, nesterov=False)
-    return opt._replace(name="momentum")
+    return opt._replace(name="momentum", hyper=dict(lr=lr, momentum=momentum,
+                                                     dampening=dampening, weight_decay=weight_decay))
 
 
 def nesterov(lr=1e-3, momentum=0.9, weight_decay=0.0) -> Optimizer:
@@ -112,7 +113,9 @@ def nesterov(lr=1e-3, momentum=0.9, weight_decay=0.0) -> Optimizer:
 
     Difference from torch: the default momentum is 0.9 instead of 0 (which torch rejects).
     """
-    return sgd(lr, momentum, 0.0, weight_decay, nesterov=True)._replace(name="nesterov")
+    opt = sgd(lr, momentum, 0.0, weight_decay, nesterov=True)
+    return opt._replace(name="nesterov", hyper=dict(lr=lr, momentum=momentum,
+                                                     weight_decay=weight_decay))
 
 
 # ------------------------------------------------------------------ adaptive
