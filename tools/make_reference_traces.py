@@ -123,7 +123,8 @@ def main():
         print(f"max deviation between stored and fresh torch traces: {worst:.3g}")
         return
     OUT.write_text(json.dumps(data, separators=(",", ":")) + "\n")
-    print(f"wrote {len(CASES)} cases to {OUT.relative_to(ROOT)} ({OUT.stat().st_size / 1e3:.0f} kB)")
+    size = OUT.stat().st_size / 1e3
+    print(f"wrote {len(CASES)} cases to {OUT.relative_to(ROOT)} ({size:.0f} kB)")
 
 
 if __name__ == "__main__":
