@@ -32,7 +32,7 @@ def grad_error(objective, x, h=1e-6):
 
 
 def hess_error(objective, x, h=1e-5):
-    """Relative max error of ``objective.hess`` against central differences of ``objective.grad``."""
+    """Relative max error of ``objective.hess`` against central differences of its gradient."""
     return _rel(objective.hess(x), fd_hess(objective.grad, x, h))
 
 

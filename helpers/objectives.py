@@ -162,11 +162,12 @@ def least_squares(X, y, *, l2=0.0, name="least_squares", description="") -> Fini
     g_raw = sp.lambdify(args, sp.diff(expr, th), "numpy")
     h_raw = sp.lambdify(args, sp.diff(sp.diff(expr, th), th), "numpy")
 
-    def on_rows(fn, idx=None):
-        def call(theta, rows=idx):
-            Xb, yb = (X, y) if rows is None else (X[rows], y[rows])
-            t = np.asarray(theta, dtype=float).reshape(d, 1)
-            return np.asarray(fn(t, Xb, yb.reshape(-1, 1), len(yb), l2), dtype=float)
+    Y = y.reshape(-1, 1)
+
+    def on_rows(fn):
+        def call(theta, rows=None):
+            Xb, Yb = (X, Y) if rows is None else (X[rows], Y[rows])
+            return fn(np.reshape(theta, (d, 1)), Xb, Yb, len(Yb), l2)
         return call
 
     f_all, g_all, h_all = on_rows(f_raw), on_rows(g_raw), on_rows(h_raw)
@@ -244,7 +245,8 @@ def quadratic(A=((1.0, 0.0), (0.0, 10.0)), b=None, x0=None):
                      x0=x0 if x0 is not None else np.r_[-4.0, 2.0, np.ones(n - 2)][:n],
                      minima=[np.linalg.solve(A, b)] if eig[0] > 0 else [],
                      bounds=((-5, 5), (-3, 3)) if n == 2 else None,
-                     description=f"quadratic, eigenvalues {eig.min():.3g}…{eig.max():.3g}, κ={kappa:.3g}",
+                     description=f"quadratic, eigenvalues {eig.min():.3g}…{eig.max():.3g}, "
+                                 f"κ={kappa:.3g}",
                      params={"A": A, "b": b, "L": eig[-1], "mu": eig[0], "kappa": kappa})
 
 

@@ -24,7 +24,7 @@ __all__ = ["Optimizer", "get", "available", "register", "sgd", "momentum", "nest
 
 
 class Optimizer(NamedTuple):
-    """``init(params) -> state`` and ``update(grad, state, params, objective) -> (params, state)``."""
+    """``init(params) -> state``; ``update(grad, state, params, objective) -> (params, state)``."""
 
     init: Callable[[np.ndarray], Any]
     update: Callable[..., tuple]
@@ -68,8 +68,10 @@ def sgd(lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False) 
 
     .. math::
         g_t = \nabla f(\theta_{t-1}) + \lambda\theta_{t-1},\quad
-        b_t = \mu b_{t-1} + (1-\tau) g_t\ (b_1 = g_1),\quad
-        \theta_t = \theta_{t-1} - \eta\,(g_t + \mu b_t \text{ if nesterov else } b_t)
+        b_t = \beta b_{t-1} + (1-\text{dampening})\, g_t\ (b_1 = g_1),\quad
+        \theta_t = \theta_{t-1} - \eta\,(g_t + \beta b_t \text{ if nesterov else } b_t)
+
+    with :math:`\beta` = ``momentum`` and :math:`\lambda` = ``weight_decay``.
 
     With ``momentum=0`` this is plain gradient descent :math:`\theta \leftarrow \theta - \eta g`
     (Cauchy 1847; Robbins & Monro 1951). Reference: torch.optim.SGD.
@@ -103,13 +105,13 @@ def momentum(lr=1e-3, momentum=0.9, dampening=0.0, weight_decay=0.0) -> Optimize
     Difference from torch: torch has no default momentum (0); here it is 0.9.
     """
     opt = sgd(lr, momentum, dampening, weight_decay, nesterov=False)
-    return opt._replace(name="momentum", hyper=dict(lr=lr, momentum=momentum,
-                                                     dampening=dampening, weight_decay=weight_decay))
+    hyper = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay)
+    return opt._replace(name="momentum", hyper=hyper)
 
 
 def nesterov(lr=1e-3, momentum=0.9, weight_decay=0.0) -> Optimizer:
     r"""Nesterov's accelerated gradient in torch's re-parameterized form,
-    :math:`\theta \leftarrow \theta - \eta(g + \mu b)` (Sutskever et al. 2013).
+    :math:`\theta \leftarrow \theta - \eta(g + \beta b)` (Nesterov 1983; Sutskever et al. 2013).
 
     Difference from torch: the default momentum is 0.9 instead of 0 (which torch rejects).
     """
@@ -167,7 +169,10 @@ def rmsprop(lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0,
         v_t = \alpha v_{t-1} + (1-\alpha) g_t^2,\quad
         \bar g_t = \alpha \bar g_{t-1} + (1-\alpha) g_t \ \text{(centered)},\quad
         d_t = \sqrt{v_t - \bar g_t^2} + \epsilon,\quad
-        b_t = \mu b_{t-1} + g_t / d_t,\quad \theta_t = \theta_{t-1} - \eta b_t
+        b_t = \beta b_{t-1} + g_t / d_t,\quad \theta_t = \theta_{t-1} - \eta b_t
+
+    Without momentum :math:`\theta_t = \theta_{t-1} - \eta g_t / d_t`; :math:`\beta` is
+    ``momentum``.
 
     ε sits outside the square root, as in torch (TensorFlow puts it inside).
     """

@@ -7,6 +7,7 @@ trajectory ``diverged`` with the step, and emit no overflow warnings.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -87,6 +88,10 @@ class Trajectory:
         return f"Trajectory({self.optimizer} on {self.objective}, {self.steps} steps, {end})"
 
 
+def _norm(v):
+    return math.sqrt(float(np.dot(v, v)))
+
+
 def _loop(optimizer, objective, x0, steps, grad_oracle, tol, blowup, on_divergence):
     if int(steps) != steps or steps < 0:
         raise ValueError(f"steps must be a non-negative integer, got {steps!r}")
@@ -102,7 +107,7 @@ def _loop(optimizer, objective, x0, steps, grad_oracle, tol, blowup, on_divergen
     with np.errstate(all="ignore"):
         for t in range(int(steps)):
             g = obj.grad(x)
-            gn.append(np.linalg.norm(g))
+            gn.append(_norm(g))
             if tol is not None and gn[-1] <= tol:
                 converged_at = t
                 break
@@ -112,11 +117,11 @@ def _loop(optimizer, objective, x0, steps, grad_oracle, tol, blowup, on_divergen
             except np.linalg.LinAlgError as err:
                 diverged_at, message = t + 1, f"stopped at step {t + 1}: {err}"
                 break
-            if not (np.all(np.isfinite(x)) and np.isfinite(fx)) or abs(fx) > limit[0] \
-                    or np.linalg.norm(x) > limit[1]:
+            nx = _norm(x)                       # NaN when x is, so the test below catches it
+            if not (abs(fx) <= limit[0] and nx <= limit[1]):
                 diverged_at = t + 1
                 message = (f"diverged at step {t + 1}: f = {fx:.3g}, |θ| = "
-                           f"{np.linalg.norm(x):.3g} (started at f = {fs[0]:.3g})")
+                           f"{nx:.3g} (started at f = {fs[0]:.3g})")
                 xs.append(x), fs.append(fx), gn.append(np.nan)
                 break
             xs.append(x), fs.append(fx)

@@ -21,7 +21,8 @@ def constant(lr):
 
 def linear_decay(lr, tau, final_lr=0.0):
     r"""Linear decay to ``final_lr`` at step ``tau``, constant afterwards (Goodfellow et al.
-    2016, §8.3.1): :math:`\eta_k = (1-\alpha)\eta_0 + \alpha\,\eta_\tau`, :math:`\alpha = \min(k/\tau, 1)`.
+    2016, §8.3.1): :math:`\eta_k = (1-\alpha)\eta_0 + \alpha\,\eta_\tau` with
+    :math:`\alpha = \min(k/\tau, 1)`.
 
     With ``final_lr = 0`` this is :math:`\eta_k = \eta_0 (1 - k/\tau)`.
     """

@@ -44,7 +44,8 @@ class Case(NamedTuple):
 def _load(library: str) -> dict:
     path = _DIR / f"{library}.json"
     if not path.exists():
-        raise ValueError(f"no reference traces for {library!r}; available: {', '.join(libraries())}")
+        raise ValueError(f"no reference traces for {library!r}; "
+                         f"available: {', '.join(libraries())}")
     return json.loads(path.read_text())
 
 
@@ -67,7 +68,8 @@ def cases(library="torch", optimizer=None) -> list[Case]:
         out = [c for c in out if c.optimizer == optimizer]
         if not out:
             have = sorted({c["optimizer"] for c in _load(library)["cases"]})
-            raise ValueError(f"no {library} cases for optimizer {optimizer!r}; have: {', '.join(have)}")
+            raise ValueError(f"no {library} cases for optimizer {optimizer!r}; "
+                             f"have: {', '.join(have)}")
     return out
 
 
