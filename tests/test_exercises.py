@@ -44,5 +44,5 @@ def test_backtracking_checks_armijo_and_the_result():
     assert exercises.check_backtracking(_backtracking())
     with pytest.raises(AssertionError, match="f − f\\*"):   # fixed small step: never gets there
         exercises.check_backtracking(_backtracking(cheat=True))
-    with pytest.raises(AssertionError, match="Armijo"):     # c = 0 accepts steps that c = 0.5 refuses
+    with pytest.raises(AssertionError, match="Armijo"):     # c = 0 accepts steps c = 0.5 refuses
         exercises.check_backtracking(_backtracking(c=0.0), c=0.5)

@@ -1,0 +1,215 @@
+"""A small NumPy MLP with hand-written backprop, for the experiments on real data.
+
+Parameters live in one flat vector ``theta`` so that every optimizer of
+:mod:`helpers.optimizers` trains it unchanged; :meth:`MLP.unflatten` gives the
+per-layer ``(W, b)`` views (``W`` of shape (fan_out, fan_in), as torch.nn.Linear).
+The loss is the mean softmax cross-entropy; :meth:`MLP.per_example_grads` gives one
+gradient row per example (for noise, Fisher and K-FAC statistics).
+
+>>> from helpers import data, mlp, optimizers
+>>> Xtr, Xte, ytr, yte = data.digits()
+>>> net = mlp.MLP((64, 32, 10))
+>>> hist = mlp.train(net, optimizers.adam(lr=1e-2), Xtr, ytr, steps=300,
+...                  X_test=Xte, y_test=yte)                                # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import initializers
+
+__all__ = ["MLP", "History", "train"]
+
+_ACT = {
+    "relu": (lambda z: np.maximum(z, 0.0), lambda z, a: (z > 0).astype(float)),
+    "tanh": (np.tanh, lambda z, a: 1.0 - a * a),
+    "sigmoid": (lambda z: 0.5 * (1 + np.tanh(z / 2)), lambda z, a: a * (1 - a)),
+    "linear": (lambda z: z, lambda z, a: np.ones_like(z)),
+}
+
+
+class MLP:
+    """Fully connected network ``sizes[0] → … → sizes[-1]`` with a softmax output.
+
+    Parameters
+    ----------
+    sizes : layer widths, input first, number of classes last.
+    activation : "relu", "tanh", "sigmoid" or "linear" for every hidden layer.
+    """
+
+    def __init__(self, sizes=(64, 32, 10), activation="relu"):
+        if len(sizes) < 2 or any(int(s) != s or s < 1 for s in sizes):
+            raise ValueError(f"sizes must be >= 2 positive integers, got {sizes!r}")
+        if activation not in _ACT:
+            raise ValueError(f"unknown activation {activation!r}; choose from {', '.join(_ACT)}")
+        self.sizes, self.activation = tuple(int(s) for s in sizes), activation
+        self.shapes = [((o, i), (o,)) for i, o in zip(self.sizes[:-1], self.sizes[1:])]
+        self.size = sum(o * i + o for (o, i), _ in self.shapes)
+
+    def __repr__(self):
+        return f"MLP({self.sizes}, activation={self.activation!r}, {self.size} parameters)"
+
+    # ------------------------------------------------------------------ parameters
+    def unflatten(self, theta):
+        """``[(W1, b1), (W2, b2), …]`` as views into ``theta``."""
+        theta = np.asarray(theta, dtype=float)
+        if theta.shape != (self.size,):
+            raise ValueError(f"theta must have shape ({self.size},), got {theta.shape}")
+        out, k = [], 0
+        for (o, i), _ in self.shapes:
+            W = theta[k:k + o * i].reshape(o, i)
+            b = theta[k + o * i:k + o * i + o]
+            out.append((W, b))
+            k += o * i + o
+        return out
+
+    @staticmethod
+    def flatten(layers):
+        return np.concatenate([np.concatenate([W.ravel(), b]) for W, b in layers])
+
+    def init(self, seed=0, scheme=None, bias=0.0):
+        """Initial ``theta``: weights from ``scheme`` (default He-normal for ReLU, Xavier-
+        normal otherwise, with torch's gain for the activation), biases set to ``bias``."""
+        rng = np.random.default_rng(seed)
+        if scheme is None:
+            scheme = "he_normal" if self.activation == "relu" else "xavier_normal"
+        fn = initializers.get(scheme) if isinstance(scheme, str) else scheme
+        # Xavier and orthogonal take the activation's gain; He and LeCun carry their own
+        kw = {"gain": _gain(self.activation)} if fn in (initializers.xavier_uniform,
+              initializers.xavier_normal, initializers.orthogonal) else {}
+        layers = [(fn(ws, rng, **kw), np.full(bs, float(bias))) for ws, bs in self.shapes]
+        return self.flatten(layers)
+
+    # ------------------------------------------------------------------ forward / backward
+    def forward(self, theta, X):
+        """Logits and the per-layer ``(input, pre-activation, activation)`` cache."""
+        act = _ACT[self.activation][0]
+        a, cache = np.asarray(X, dtype=float), []
+        layers = self.unflatten(theta)
+        for k, (W, b) in enumerate(layers):
+            z = a @ W.T + b
+            out = z if k == len(layers) - 1 else act(z)
+            cache.append((a, z, out))
+            a = out
+        return a, cache
+
+    def _deltas(self, theta, X, y):
+        """Softmax cross-entropy loss per example and the output errors, layer by layer."""
+        logits, cache = self.forward(theta, X)
+        y = np.asarray(y)
+        shifted = logits - logits.max(axis=1, keepdims=True)
+        logp = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        losses = -logp[np.arange(len(y)), y]
+        delta = np.exp(logp)
+        delta[np.arange(len(y)), y] -= 1.0                # ∂ℓ_i/∂z_out for each example
+        dact = _ACT[self.activation][1]
+        layers = self.unflatten(theta)
+        deltas = [None] * len(layers)
+        for k in range(len(layers) - 1, -1, -1):
+            deltas[k] = delta
+            if k:
+                a_prev, z_prev, out_prev = cache[k - 1]
+                delta = (delta @ layers[k][0]) * dact(z_prev, out_prev)
+        return losses, deltas, cache
+
+    def loss(self, theta, X, y):
+        """Mean cross-entropy."""
+        logits, _ = self.forward(theta, X)
+        shifted = logits - logits.max(axis=1, keepdims=True)
+        logp = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        return float(-logp[np.arange(len(y)), np.asarray(y)].mean())
+
+    def loss_and_grad(self, theta, X, y):
+        """Mean cross-entropy and its gradient by backpropagation."""
+        losses, deltas, cache = self._deltas(theta, X, y)
+        n = len(losses)
+        grads = [((d.T @ a) / n, d.sum(axis=0) / n) for d, (a, _, _) in zip(deltas, cache)]
+        return float(losses.mean()), self.flatten(grads)
+
+    def grad(self, theta, X, y):
+        return self.loss_and_grad(theta, X, y)[1]
+
+    def per_example_grads(self, theta, X, y):
+        """``(n, size)`` matrix whose row i is ∇ℓ_i(θ); its mean is :meth:`grad`."""
+        _, deltas, cache = self._deltas(theta, X, y)
+        blocks = []
+        for d, (a, _, _) in zip(deltas, cache):
+            blocks += [np.einsum("no,ni->noi", d, a).reshape(len(d), -1), d]
+        return np.concatenate(blocks, axis=1)
+
+    def predict(self, theta, X):
+        return self.forward(theta, X)[0].argmax(axis=1)
+
+    def accuracy(self, theta, X, y):
+        return float(np.mean(self.predict(theta, X) == np.asarray(y)))
+
+
+def _gain(activation):
+    return initializers.gain(activation if activation in ("relu", "tanh", "sigmoid") else "linear")
+
+
+@dataclass
+class History:
+    """What :func:`train` recorded: minibatch losses every step, full evaluations every
+    ``eval_every`` steps, and how the run ended."""
+
+    batch_loss: np.ndarray
+    eval_steps: np.ndarray
+    train_loss: np.ndarray
+    test_loss: np.ndarray
+    test_acc: np.ndarray
+    theta: np.ndarray
+    seconds: float
+    diverged: bool = False
+    diverged_at: int | None = None
+    message: str = ""
+    optimizer: str = ""
+    hyper: dict = field(default_factory=dict)
+
+
+def train(model, optimizer, X, y, *, steps, batch_size=64, seed=0, theta0=None, X_test=None,
+          y_test=None, eval_every=50, blowup=1e3):
+    """Minibatch training with per-epoch reshuffling (as torch's ``DataLoader(shuffle=True)``).
+
+    A non-finite minibatch loss, or one ``blowup`` times the first, stops the run and
+    flags it ``diverged`` at that step.
+    """
+    if steps < 1 or int(steps) != steps:
+        raise ValueError(f"steps must be a positive integer, got {steps!r}")
+    n = len(X)
+    if not 1 <= batch_size <= n:
+        raise ValueError(f"batch_size must be in [1, {n}], got {batch_size!r}")
+    rng = np.random.default_rng(seed)
+    theta = model.init(seed) if theta0 is None else np.array(theta0, dtype=float)
+    state, order, pos = optimizer.init(theta), rng.permutation(n), 0
+    batch, evals = [], []
+    has_test = X_test is not None
+
+    def evaluate(t):
+        evals.append((t, model.loss(theta, X, y),
+                      model.loss(theta, X_test, y_test) if has_test else np.nan,
+                      model.accuracy(theta, X_test, y_test) if has_test else np.nan))
+
+    start, message, diverged_at = time.perf_counter(), "", None
+    evaluate(0)
+    with np.errstate(all="ignore"):
+        for t in range(int(steps)):
+            if pos + batch_size > n:
+                order, pos = rng.permutation(n), 0
+            idx = order[pos:pos + batch_size]
+            pos += batch_size
+            loss, g = model.loss_and_grad(theta, X[idx], y[idx])
+            if not np.isfinite(loss) or (batch and loss > blowup * batch[0]):
+                diverged_at, message = t, f"diverged at step {t}: minibatch loss {loss:.3g}"
+                break
+            batch.append(loss)
+            theta, state = optimizer.update(g, state, theta, None)
+            if (t + 1) % eval_every == 0 or t + 1 == steps:
+                evaluate(t + 1)
+    e = np.array(evals, dtype=float)
+    return History(np.array(batch), e[:, 0].astype(int), e[:, 1], e[:, 2], e[:, 3], theta,
+                   time.perf_counter() - start, diverged_at is not None, diverged_at, message,
+                   optimizer.name, dict(optimizer.hyper or {}))
