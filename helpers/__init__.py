@@ -5,6 +5,8 @@
 - :func:`run`, :func:`run_stochastic`, :func:`tune` — trajectories with divergence detection
 - :mod:`helpers.plotting`, :mod:`helpers.widgets` — figures, animations, explorers
 - :mod:`helpers.checks`, :mod:`helpers.reference` — finite differences, reference traces
+- :mod:`helpers.mlp`, :mod:`helpers.initializers`, :mod:`helpers.data` — the digits MLP
+- :mod:`helpers.exercises` — the notebooks' exercise checks
 """
 import importlib
 
@@ -12,14 +14,14 @@ from . import checks, data, objectives, optimizers, schedules
 from .runner import DivergenceError, Trajectory, TuneResult, run, run_stochastic, tune
 
 __all__ = ["objectives", "optimizers", "schedules", "checks", "data", "reference", "plotting",
-           "widgets", "exercises", "run", "run_stochastic", "tune", "Trajectory", "TuneResult",
-           "DivergenceError", "plot_optimizer_path"]
+           "widgets", "exercises", "mlp", "initializers", "run", "run_stochastic", "tune",
+           "Trajectory", "TuneResult", "DivergenceError", "plot_optimizer_path"]
 __version__ = "0.1.0"
 
 
 def __getattr__(name):
     # matplotlib and ipywidgets load only when a notebook asks for them
-    if name in ("plotting", "widgets", "reference", "exercises"):
+    if name in ("plotting", "widgets", "reference", "exercises", "mlp", "initializers"):
         return importlib.import_module(f".{name}", __name__)
     if name == "plot_optimizer_path":
         return importlib.import_module(".plotting", __name__).plot_optimizer_path

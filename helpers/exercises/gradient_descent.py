@@ -1,31 +1,15 @@
-"""Check functions for the notebooks' exercises.
-
-Each ``check_*`` takes the learner's answer (usually a function), tests it on cases it
-makes itself, and returns ``True``; a wrong answer raises ``AssertionError`` with a hint.
-An answer that is still the stub (returns ``None``) prints a reminder and returns
-``None``, so a notebook runs top to bottom before the exercises are done.
-"""
+"""Exercise checks for 01_basics/01_gradient_descent."""
 from __future__ import annotations
 
 import math
 
 import numpy as np
 
-from . import objectives
+from .. import objectives
+from ._common import attempted as _attempted
+from ._common import report as _report
 
 __all__ = ["check_max_stable_lr", "check_steps_to_tolerance", "check_backtracking"]
-
-
-def _attempted(value, what):
-    if value is None:
-        print(f"{what}: not attempted yet — fill in the function above, then run this cell.")
-        return False
-    return True
-
-
-def _report(what):
-    print(f"{what}: correct ✓")
-    return True
 
 
 def check_max_stable_lr(max_stable_lr):
@@ -48,8 +32,8 @@ def check_max_stable_lr(max_stable_lr):
 def check_steps_to_tolerance(steps_to_tolerance):
     """Exercise: fewest GD steps (optimal η) that shrink ‖e‖ by ``tol`` on any quadratic
     with condition number ``kappa``; checked against measured runs."""
-    from .optimizers import sgd
-    from .runner import run
+    from ..optimizers import sgd
+    from ..runner import run
 
     for kappa, tol in ((4.0, 1e-3), (50.0, 1e-6), (300.0, 1e-4)):
         answer = steps_to_tolerance(kappa, tol)

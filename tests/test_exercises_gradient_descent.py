@@ -3,7 +3,7 @@ import math
 import numpy as np
 import pytest
 
-from helpers import exercises
+from helpers.exercises import gradient_descent as exercises
 
 
 def test_max_stable_lr_accepts_the_bound_and_rejects_near_misses(capsys):
