@@ -128,6 +128,14 @@ def _labels(trajectories, labels):
     return labels
 
 
+def _divergence_note(ax, traj, xs, bounds, color, **kw):
+    """Annotate "diverged at step k" at the last point of the path inside the window."""
+    seen = [p for p in xs if _inside(p, bounds)] or [xs[0]]
+    return ax.annotate(f"diverged at step {traj.diverged_at}", seen[-1], xytext=(6, 6),
+                       textcoords="offset points", color=color, fontsize=8,
+                       bbox=dict(boxstyle="round", fc="w", alpha=0.8), **kw)
+
+
 def plot_paths(objective, trajectories, ax=None, labels=None, **contour_kw):
     """Contour plot with each trajectory's path (one ``Line2D`` per trajectory).
 
@@ -149,10 +157,7 @@ def plot_paths(objective, trajectories, ax=None, labels=None, **contour_kw):
         ax.plot(xs[:, 0], xs[:, 1], "-", marker=".", ms=3, lw=1.5, color=color, label=label)
         ax.scatter(*xs[0], marker="o", s=40, c=color, edgecolors="k", zorder=6)
         if traj.diverged:
-            seen = [p for p in xs if _inside(p, bounds)] or [xs[0]]
-            ax.annotate(f"diverged at step {traj.diverged_at}", seen[-1], xytext=(6, 6),
-                        textcoords="offset points", color=color, fontsize=8,
-                        bbox=dict(boxstyle="round", fc="w", alpha=0.8))
+            _divergence_note(ax, traj, xs, bounds, color)
         else:
             ax.scatter(*xs[-1], marker="X", s=60, c=color, edgecolors="k", zorder=6)
     if trajectories:
@@ -331,11 +336,7 @@ def animate_paths(objective, trajectories, frames=60, interval=80, labels=None,
                              antialiased=False)[0])
         heads.append(ax.plot([], [], "o", ms=5, color=c, mec="k", zorder=7)[0])
         if traj.diverged:
-            seen = [p for p in xs if _inside(p, bounds)] or [xs[0]]
-            notes.append(ax.annotate(f"diverged at step {traj.diverged_at}", seen[-1],
-                                     xytext=(6, 6), textcoords="offset points", color=c,
-                                     fontsize=8, visible=False,
-                                     bbox=dict(boxstyle="round", fc="w", alpha=0.8)))
+            notes.append(_divergence_note(ax, traj, xs, bounds, c, visible=False))
     legend_ax = ax
     if with_losses:
         legend_ax = lax = axes[0, 1]
