@@ -19,8 +19,8 @@ from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
-__all__ = ["Optimizer", "get", "available", "register", "sgd", "momentum", "nesterov",
-           "adagrad", "rmsprop", "adam", "newton"]
+__all__ = ["Optimizer", "get", "available", "register", "hyperparameters", "sgd", "momentum",
+           "nesterov", "adagrad", "rmsprop", "adadelta", "adam", "newton"]
 
 
 class Optimizer(NamedTuple):
@@ -205,6 +205,52 @@ def rmsprop(lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0,
     return Optimizer(init, update, "rmsprop", hyper)
 
 
+class AdadeltaState(NamedTuple):
+    count: int
+    square_avg: np.ndarray
+    acc_delta: np.ndarray
+
+
+def adadelta(lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0) -> Optimizer:
+    r"""AdaDelta (Zeiler 2012, arXiv:1212.5701), as ``torch.optim.Adadelta``.
+
+    .. math::
+        v_t = \rho v_{t-1} + (1-\rho) g_t^2,\quad
+        \Delta_t = \frac{\sqrt{u_{t-1} + \epsilon}}{\sqrt{v_t + \epsilon}}\, g_t,\quad
+        u_t = \rho u_{t-1} + (1-\rho) \Delta_t^2,\quad
+        \theta_t = \theta_{t-1} - \eta \Delta_t
+
+    with :math:`v` = ``square_avg``, :math:`u` = ``acc_delta`` and L2 ``weight_decay``
+    :math:`\lambda` added to the gradient. The ratio of two RMS values gives the step the
+    units of θ, so Zeiler's rule has no learning rate (``lr=1``); ε sits inside both
+    square roots. Reference: torch.optim.Adadelta.
+
+    Parameters
+    ----------
+    lr : float or schedule, η, a multiplier on Zeiler's unit-correct step (1 in the paper)
+    rho : float in [0, 1], decay rate ρ of both running averages
+    eps : float ≥ 0, ε inside the square roots; it also sets the size of the first steps
+    weight_decay : float ≥ 0, L2 penalty λ added to the gradient (coupled)
+    """
+    _check("adadelta", lr=(lr, 0, None, False), rho=(rho, 0, 1, True), eps=(eps, 0, None, False),
+           weight_decay=(weight_decay, 0, None, False))
+
+    def init(params):
+        z = np.zeros(np.shape(params))
+        return AdadeltaState(0, z, z)
+
+    def update(grad, state, params, objective=None):
+        g = _asarray(grad) + weight_decay * params if weight_decay else _asarray(grad)
+        v = rho * state.square_avg + (1 - rho) * g * g
+        delta = np.sqrt(state.acc_delta + eps) / np.sqrt(v + eps) * g
+        u = rho * state.acc_delta + (1 - rho) * delta * delta
+        return (params - _lr(lr, state.count) * delta,
+                AdadeltaState(state.count + 1, v, u))
+
+    return Optimizer(init, update, "adadelta",
+                     dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay))
+
+
 class AdamState(NamedTuple):
     count: int
     exp_avg: np.ndarray
@@ -289,7 +335,7 @@ def register(name: str, factory: Callable[..., Optimizer] | None = None):
     return deco(factory) if factory is not None else deco
 
 
-for _f in (sgd, momentum, nesterov, adagrad, rmsprop, adam, newton):
+for _f in (sgd, momentum, nesterov, adagrad, rmsprop, adadelta, adam, newton):
     register(_f.__name__, _f)
 
 
@@ -298,22 +344,35 @@ def available() -> list[str]:
     return sorted(_FACTORIES)
 
 
+def _resolve(name):
+    """Registry key and alias defaults for a (case-insensitive) name or alias."""
+    key = str(name).strip().lower().replace("-", "_").replace(" ", "_")
+    defaults = _ALIAS_DEFAULTS.get(key, {})
+    key = _ALIASES.get(key, key)
+    if key not in _FACTORIES:
+        raise ValueError(f"unknown optimizer {name!r}; available: {', '.join(available())} "
+                         f"(aliases: {', '.join(sorted(_ALIASES))})")
+    return key, defaults
+
+
+def hyperparameters(name) -> dict:
+    """The hyper-parameters an optimizer takes, with their defaults (an alias's included),
+    e.g. ``hyperparameters("amsgrad")["amsgrad"] is True``."""
+    key, defaults = _resolve(name)
+    params = inspect.signature(_FACTORIES[key]).parameters
+    return {k: defaults.get(k, p.default) for k, p in params.items()}
+
+
 def get(name, **hyper) -> Optimizer:
     """Build an optimizer by name, e.g. ``get("adam", lr=1e-2)``; names are case-insensitive."""
     if isinstance(name, Optimizer):
         if hyper:
             raise ValueError("hyper-parameters go with a name, not with a built Optimizer")
         return name
-    key = str(name).strip().lower().replace("-", "_").replace(" ", "_")
-    hyper = {**_ALIAS_DEFAULTS.get(key, {}), **hyper}
-    key = _ALIASES.get(key, key)
-    if key not in _FACTORIES:
-        raise ValueError(f"unknown optimizer {name!r}; available: {', '.join(available())} "
-                         f"(aliases: {', '.join(sorted(_ALIASES))})")
-    factory = _FACTORIES[key]
-    accepted = list(inspect.signature(factory).parameters)
+    key, defaults = _resolve(name)
+    accepted = hyperparameters(key)
     unknown = sorted(set(hyper) - set(accepted))
     if unknown:
         raise ValueError(f"{key}: unknown hyper-parameter(s) {', '.join(unknown)}; "
                          f"accepted: {', '.join(accepted)}")
-    return factory(**hyper)
+    return _FACTORIES[key](**{**defaults, **hyper})

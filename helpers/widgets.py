@@ -8,7 +8,6 @@ HBox, VBox and ``interactive_output``. No ipympl: each change draws a fresh inli
 from __future__ import annotations
 
 import html
-import inspect
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
@@ -62,9 +61,8 @@ def plottable_objectives() -> list[str]:
 
 
 def _accepted(optimizer):
-    """Hyper-parameter names the optimizer's factory takes (``None``: unknown, pass all)."""
-    factory = getattr(_optimizers, _optimizers.get(optimizer).name, None)
-    return set(inspect.signature(factory).parameters) if callable(factory) else None
+    """Hyper-parameter names the optimizer takes."""
+    return set(_optimizers.hyperparameters(optimizer))
 
 
 def _status(traj, ignored=()):
@@ -134,7 +132,7 @@ def explorer(objective="rosenbrock", optimizers=("sgd",), lr=1e-3, steps=100, lr
     fixed = {k: v for k, v in hyper.items() if k not in knobs}
     accepted = _accepted(opt_names[0])
     explorer_run(obj_name, opt_names[0], lr, 1, x0, **{  # bad values raise here, not later
-        k: v for k, v in {**fixed, **initial}.items() if accepted is None or k in accepted})
+        k: v for k, v in {**fixed, **initial}.items() if k in accepted})
     layout = {"continuous_update": False, "style": {"description_width": "initial"}}
     controls = {
         "objective": widgets.Dropdown(options=names, value=obj_name, description="objective"),
@@ -152,9 +150,9 @@ def explorer(objective="rosenbrock", optimizers=("sgd",), lr=1e-3, steps=100, lr
     def update(objective, optimizer, lr, steps, **knob_values):
         accepted = _accepted(optimizer)
         for name in knob_values:
-            controls[name].disabled = accepted is not None and name not in accepted
+            controls[name].disabled = name not in accepted
         chosen = {**fixed, **knob_values}
-        used = {k: v for k, v in chosen.items() if accepted is None or k in accepted}
+        used = {k: v for k, v in chosen.items() if k in accepted}
         try:
             traj = explorer_run(objective, optimizer, lr, steps,
                                 x0 if objective == obj_name else None, **used)
@@ -187,9 +185,7 @@ def _knob_values(knobs, optimizer, hyper):
                              f"min < max and step > 0, got {spec!r}")
         value = spec[3] if len(spec) == 4 else hyper.get(name)
         if value is None:
-            factory = getattr(_optimizers, _optimizers.get(optimizer).name, None)
-            param = inspect.signature(factory).parameters.get(name) if callable(factory) else None
-            default = None if param is None else param.default
+            default = _optimizers.hyperparameters(optimizer).get(name)
             value = default if isinstance(default, (int, float)) and not isinstance(
                 default, bool) and spec[0] <= default <= spec[1] else spec[0]
         if not spec[0] <= value <= spec[1]:

@@ -21,7 +21,7 @@ def test_reference_traces_discriminate(case):
 
 
 def test_every_torch_optimizer_has_several_reference_cases():
-    for name in ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"):
+    for name in ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adadelta", "adam"):
         assert len(reference.cases(optimizer=name)) >= 2, name
     assert {"amsgrad", "centered", "dampening", "weight_decay"} <= {
         k for c in CASES for k, v in c.hyper.items() if v not in (0, 0.0, False)}
@@ -37,6 +37,10 @@ def test_registry_names_aliases_and_errors():
         optimizers.get("adamm")
     with pytest.raises(ValueError, match="unknown hyper-parameter.*betas.*accepted: .*beta1"):
         optimizers.get("adam", betas=(0.9, 0.99))
+    assert optimizers.hyperparameters("GD") == dict(lr=1e-3, momentum=0.0, dampening=0.0,
+                                                    weight_decay=0.0, nesterov=False)
+    assert optimizers.hyperparameters("AMSGrad")["amsgrad"] is True
+    assert optimizers.get("amsgrad", amsgrad=False).hyper["amsgrad"] is False  # explicit wins
 
 
 @pytest.mark.parametrize("name, hyper, bad", [
@@ -46,6 +50,8 @@ def test_registry_names_aliases_and_errors():
     ("rmsprop", dict(alpha=1.5), "alpha"), ("adagrad", dict(lr_decay=-1), "lr_decay"),
     ("adagrad", dict(initial_accumulator_value=-1), "initial_accumulator_value"),
     ("newton", dict(lr="fast"), "lr"),
+    ("adadelta", dict(lr=-1.0), "lr"), ("adadelta", dict(rho=1.01), "rho"),
+    ("adadelta", dict(eps=-1e-6), "eps"), ("adadelta", dict(weight_decay=-0.1), "weight_decay"),
 ])
 def test_invalid_hyper_parameters_name_themselves(name, hyper, bad):
     with pytest.raises(ValueError, match=f"invalid {bad}="):

@@ -58,6 +58,9 @@ CASES = [
     ("amsgrad_rosenbrock", "adam", dict(lr=2e-2, amsgrad=True), "rosenbrock", {}, 200, None),
     ("amsgrad_wd_beale", "adam", dict(lr=0.05, amsgrad=True, weight_decay=0.01, beta2=0.99),
      "beale", {}, 100, None),
+    ("adadelta_rosenbrock", "adadelta", {}, "rosenbrock", {}, 200, None),
+    ("adadelta_rho_eps_wd_himmelblau", "adadelta",
+     dict(lr=0.5, rho=0.95, eps=1e-4, weight_decay=0.05), "himmelblau", {}, 150, None),
 ]
 
 
@@ -67,8 +70,9 @@ def torch_optimizer(name, h, params):
         cls, kw = torch.optim.SGD, dict(lr=h["lr"], momentum=h.get("momentum", 0.0),
                                         dampening=h.get("dampening", 0.0),
                                         weight_decay=h["weight_decay"], nesterov=name == "nesterov")
-    elif name in ("adagrad", "rmsprop"):
-        cls, kw = {"adagrad": torch.optim.Adagrad, "rmsprop": torch.optim.RMSprop}[name], dict(h)
+    elif name in ("adagrad", "rmsprop", "adadelta"):
+        cls, kw = {"adagrad": torch.optim.Adagrad, "rmsprop": torch.optim.RMSprop,
+                   "adadelta": torch.optim.Adadelta}[name], dict(h)
     elif name == "adam":
         kw = {k: v for k, v in h.items() if k not in ("beta1", "beta2")}
         cls, kw = torch.optim.Adam, dict(kw, betas=(h["beta1"], h["beta2"]))
