@@ -8,6 +8,12 @@ replayed with ``helpers.optimizers`` and compared iterate by iterate.
 >>> from helpers import reference
 >>> [c.id for c in reference.cases(optimizer="sgd")][:2]       # doctest: +SKIP
 >>> reference.deviation(reference.case("adam_rosenbrock"))        # doctest: +SKIP
+
+Learning-rate schedules have their own traces, ``helpers/reference/<library>_lr_scheduler.json``
+(recorded by ``tools/make_schedule_traces.py``): the rate of every step, compared with
+:mod:`helpers.schedules` by :func:`schedule_deviation`.
+
+>>> [c.id for c in reference.schedule_cases(schedule="cosine")]  # doctest: +SKIP
 """
 from __future__ import annotations
 
@@ -19,9 +25,11 @@ from typing import NamedTuple
 import numpy as np
 
 __all__ = ["Case", "libraries", "cases", "case", "build_optimizer", "replay", "deviation",
-           "versions"]
+           "versions", "ScheduleCase", "schedule_cases", "schedule_versions",
+           "build_schedule", "schedule_deviation"]
 
 _DIR = Path(__file__).resolve().parent
+_SCHEDULES = "_lr_scheduler"    # <library>_lr_scheduler.json holds schedule traces, not cases
 
 
 class Case(NamedTuple):
@@ -51,7 +59,7 @@ def _load(library: str) -> dict:
 
 def libraries() -> list[str]:
     """Libraries with recorded traces (``torch``, …)."""
-    return sorted(p.stem for p in _DIR.glob("*.json"))
+    return sorted(p.stem for p in _DIR.glob("*.json") if not p.stem.endswith(_SCHEDULES))
 
 
 def versions(library="torch") -> dict:
@@ -107,3 +115,54 @@ def deviation(c: Case) -> float:
         raise AssertionError(f"{c.id}: replay has {traj.steps} steps, the trace {c.steps} "
                              f"({traj.message or 'stopped early'})")
     return float(np.max(np.abs(traj.xs - c.xs)))
+
+
+# ------------------------------------------------------------------ learning-rate schedules
+class ScheduleCase(NamedTuple):
+    """One recorded learning-rate sequence: ``lrs[k]`` is the rate step ``k`` used."""
+
+    id: str
+    library: str
+    schedule: str           # helpers.schedules name (or an exercise's name, e.g. "sgdr")
+    kwargs: dict            # its keyword arguments
+    steps: int
+    reference: str          # the library call, e.g. "... lr_scheduler.StepLR(step_size=30, ...)"
+    lrs: np.ndarray         # (steps,) learning rates recorded from the library
+
+
+def schedule_cases(library="torch", schedule=None) -> list[ScheduleCase]:
+    """Every recorded schedule trace, optionally only those of one schedule name."""
+    raw = _load(library + _SCHEDULES)["cases"]
+    out = [ScheduleCase(c["id"], library, c["schedule"], c["kwargs"], c["steps"], c["reference"],
+                        np.array(c["lrs"], dtype=float)) for c in raw]
+    if schedule is not None:
+        out = [c for c in out if c.schedule == schedule]
+        if not out:
+            have = sorted({c["schedule"] for c in raw})
+            raise ValueError(f"no {library} traces for schedule {schedule!r}; "
+                             f"have: {', '.join(have)}")
+    return out
+
+
+def schedule_versions(library="torch") -> dict:
+    """Versions of the library (and NumPy) the schedule traces were recorded with."""
+    return dict(_load(library + _SCHEDULES)["versions"])
+
+
+def build_schedule(c: ScheduleCase):
+    """The :mod:`helpers.schedules` function a schedule case describes."""
+    from .. import schedules
+
+    if c.schedule not in schedules.__all__:
+        raise ValueError(f"{c.id}: {c.schedule!r} is not a helpers.schedules function")
+    return getattr(schedules, c.schedule)(**c.kwargs)
+
+
+def schedule_deviation(c: ScheduleCase, schedule=None) -> float:
+    """Max relative deviation ``|η_k − η_k^lib| / |η_k^lib|`` over the case's steps (a zero
+    reference rate must be matched exactly) of ``schedule`` (default: the helpers one)."""
+    fn = build_schedule(c) if schedule is None else schedule
+    ours = np.array([float(fn(k)) for k in range(c.steps)])
+    diff = np.abs(ours - c.lrs)
+    scale = np.where(c.lrs == 0, 1.0, np.abs(c.lrs))
+    return float(np.max(np.where(c.lrs == 0, np.where(diff == 0, 0.0, np.inf), diff / scale)))
