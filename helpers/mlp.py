@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
 from . import initializers
 
-__all__ = ["MLP", "History", "train"]
+__all__ = ["MLP", "History", "LayerStats", "train"]
 
 _ACT = {
     "relu": (lambda z: np.maximum(z, 0.0), lambda z, a: (z > 0).astype(float)),
@@ -140,11 +141,41 @@ class MLP:
             blocks += [np.einsum("no,ni->noi", d, a).reshape(len(d), -1), d]
         return np.concatenate(blocks, axis=1)
 
+    def layer_stats(self, theta, X, y):
+        """Per-layer signal statistics of one batch, for initialization studies.
+
+        Returns
+        -------
+        LayerStats
+            Arrays of length ``len(sizes) - 1``, one entry per linear layer k (input side
+            first): ``z_std`` and ``a_std``, the standard deviations of its pre-activations
+            and activations (the logits for the last layer) over batch and units;
+            ``delta_std``, that of the backpropagated per-example errors ∂ℓ_i/∂z_k; and
+            ``grad_std``, that of the entries of ∂f/∂W_k, the mean loss's weight gradient.
+        """
+        with np.errstate(all="ignore"):   # collapsed or exploded signals are the point here
+            losses, deltas, cache = self._deltas(theta, X, y)
+            n = len(losses)
+            return LayerStats(np.array([z.std() for _, z, _ in cache]),
+                              np.array([a.std() for _, _, a in cache]),
+                              np.array([d.std() for d in deltas]),
+                              np.array([((d.T @ a) / n).std() for d, (a, _, _) in
+                                        zip(deltas, cache)]))
+
     def predict(self, theta, X):
         return self.forward(theta, X)[0].argmax(axis=1)
 
     def accuracy(self, theta, X, y):
         return float(np.mean(self.predict(theta, X) == np.asarray(y)))
+
+
+class LayerStats(NamedTuple):
+    """What :meth:`MLP.layer_stats` measured, one entry per linear layer."""
+
+    z_std: np.ndarray
+    a_std: np.ndarray
+    delta_std: np.ndarray
+    grad_std: np.ndarray
 
 
 def _gain(activation):

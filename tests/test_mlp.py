@@ -1,9 +1,7 @@
-import math
-
 import numpy as np
 import pytest
 
-from helpers import checks, data, initializers, mlp, optimizers
+from helpers import checks, data, mlp, optimizers
 
 
 @pytest.fixture(scope="module")
@@ -65,33 +63,3 @@ def test_bad_arguments_raise():
     X, y = np.zeros((10, 64)), np.zeros(10, dtype=int)
     with pytest.raises(ValueError, match="batch_size"):
         mlp.train(net, optimizers.sgd(), X, y, steps=5, batch_size=11)
-
-
-@pytest.mark.parametrize("name, var", [
-    ("xavier_uniform", lambda fi, fo: 2 / (fi + fo)),
-    ("xavier_normal", lambda fi, fo: 2 / (fi + fo)),
-    ("he_uniform", lambda fi, fo: 2 / fi), ("he_normal", lambda fi, fo: 2 / fi),
-    ("lecun_normal", lambda fi, fo: 1 / fi), ("lecun_uniform", lambda fi, fo: 1 / fi),
-])
-def test_initializer_variances_follow_torch_formulas(name, var):
-    W = initializers.get(name)((300, 500), np.random.default_rng(0))
-    assert W.var() == pytest.approx(var(500, 300), rel=0.02)
-    assert abs(W.mean()) < 0.01 * math.sqrt(var(500, 300))
-
-
-@pytest.mark.parametrize("shape", [(20, 50), (50, 20), (30, 30)])
-def test_orthogonal_initializer(shape):
-    W = initializers.orthogonal(shape, np.random.default_rng(1), gain=2.0)
-    small = min(shape)
-    G = W @ W.T if shape[0] == small else W.T @ W
-    np.testing.assert_allclose(G, 4.0 * np.eye(small), atol=1e-12)
-
-
-def test_initializer_names_and_gains():
-    assert initializers.get("glorot_uniform") is initializers.xavier_uniform
-    assert initializers.get("kaiming_normal") is initializers.he_normal
-    assert initializers.gain("tanh") == pytest.approx(5 / 3)
-    with pytest.raises(ValueError, match="available"):
-        initializers.get("uniform_random")
-    with pytest.raises(ValueError, match="nonlinearity"):
-        initializers.gain("swish")
