@@ -1,60 +1,15 @@
-r"""Optimizers as pairs of pure functions, in the style of optax.
-
-Each factory returns ``Optimizer(init, update, name, hyper)``::
-
-    state = opt.init(params)
-    params, state = opt.update(grad, state, params, objective)
-
-State is a ``NamedTuple`` that travels visibly; ``objective`` is passed so that
-curvature methods can ask for ``objective.hess``. Hyper-parameter names and defaults
-follow ``torch.optim`` (v2.13) where torch has the method; each deliberate difference
-is stated in the factory's docstring. ``lr`` may be a number or a schedule
-``k -> lr_k`` of the 0-based step index ``k`` (see :mod:`helpers.schedules`).
-"""
+"""First-order methods of 01_basics: SGD (plain, heavy ball, Nesterov), AdaGrad, RMSprop,
+AdaDelta, Adam/AMSGrad — each as its torch.optim counterpart."""
 from __future__ import annotations
 
-import inspect
 import math
-from typing import Any, Callable, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["Optimizer", "get", "available", "register", "hyperparameters", "sgd", "momentum",
-           "nesterov", "adagrad", "rmsprop", "adadelta", "adam", "newton"]
+from ._core import Optimizer, _asarray, _check, _lr, alias, register
 
-
-class Optimizer(NamedTuple):
-    """``init(params) -> state``; ``update(grad, state, params, objective) -> (params, state)``."""
-
-    init: Callable[[np.ndarray], Any]
-    update: Callable[..., tuple]
-    name: str = ""
-    hyper: dict | None = None
-
-
-# ------------------------------------------------------------------ validation
-def _check(opt, **values):
-    """Raise ``ValueError`` naming the first hyper-parameter outside its range.
-
-    Each value comes as ``(value, low, high, high_inclusive)``: ``low`` is inclusive.
-    """
-    for name, (value, low, high, high_incl) in values.items():
-        if name == "lr" and callable(value):
-            continue
-        ok = isinstance(value, (int, float, np.floating)) and math.isfinite(value)
-        ok = ok and value >= low and (high is None or value < high or (high_incl and value == high))
-        if not ok:
-            upper = "∞)" if high is None else f"{high}{']' if high_incl else ')'}"
-            raise ValueError(f"{opt}: invalid {name}={value!r}; must be a number in [{low}, {upper}"
-                             + (" or a schedule k -> lr_k" if name == "lr" else ""))
-
-
-def _lr(lr, k):
-    return float(lr(k)) if callable(lr) else lr
-
-
-def _asarray(x):
-    return np.asarray(x, dtype=float)
+__all__ = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adadelta", "adam"]
 
 
 # ------------------------------------------------------------------ SGD family
@@ -63,6 +18,7 @@ class SGDState(NamedTuple):
     momentum_buffer: np.ndarray | None
 
 
+@register("sgd")
 def sgd(lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False) -> Optimizer:
     r"""Stochastic gradient descent with optional momentum, as ``torch.optim.SGD``.
 
@@ -99,6 +55,7 @@ def sgd(lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False) 
     return Optimizer(init, update, "sgd", hyper)
 
 
+@register("momentum")
 def momentum(lr=1e-3, momentum=0.9, dampening=0.0, weight_decay=0.0) -> Optimizer:
     r"""Heavy-ball momentum (Polyak 1964): ``sgd(momentum=0.9)``.
 
@@ -109,6 +66,7 @@ def momentum(lr=1e-3, momentum=0.9, dampening=0.0, weight_decay=0.0) -> Optimize
     return opt._replace(name="momentum", hyper=hyper)
 
 
+@register("nesterov")
 def nesterov(lr=1e-3, momentum=0.9, weight_decay=0.0) -> Optimizer:
     r"""Nesterov's accelerated gradient in torch's re-parameterized form,
     :math:`\theta \leftarrow \theta - \eta(g + \beta b)` (Nesterov 1983; Sutskever et al. 2013).
@@ -126,6 +84,7 @@ class AdagradState(NamedTuple):
     sum: np.ndarray
 
 
+@register("adagrad")
 def adagrad(lr=1e-2, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0,
             eps=1e-10) -> Optimizer:
     r"""AdaGrad (Duchi, Hazan & Singer 2011), as ``torch.optim.Adagrad``.
@@ -161,6 +120,7 @@ class RMSpropState(NamedTuple):
     momentum_buffer: np.ndarray | None
 
 
+@register("rmsprop")
 def rmsprop(lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0,
             centered=False) -> Optimizer:
     r"""RMSprop (Hinton 2012), plain, centered (Graves 2013) or with momentum, as torch.
@@ -211,6 +171,7 @@ class AdadeltaState(NamedTuple):
     acc_delta: np.ndarray
 
 
+@register("adadelta")
 def adadelta(lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0) -> Optimizer:
     r"""AdaDelta (Zeiler 2012, arXiv:1212.5701), as ``torch.optim.Adadelta``.
 
@@ -258,6 +219,7 @@ class AdamState(NamedTuple):
     max_exp_avg_sq: np.ndarray | None
 
 
+@register("adam")
 def adam(lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0,
          amsgrad=False) -> Optimizer:
     r"""Adam (Kingma & Ba 2015, arXiv:1412.6980) and AMSGrad (Reddi et al. 2018), as torch.
@@ -295,84 +257,7 @@ def adam(lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0,
     return Optimizer(init, update, "adam", hyper)
 
 
-# ------------------------------------------------------------------ second order
-class NewtonState(NamedTuple):
-    count: int
-
-
-def newton(lr=1.0) -> Optimizer:
-    r"""Newton's method, :math:`\theta \leftarrow \theta - \eta\, H(\theta)^{-1} g`.
-
-    Plain: no damping, no line search, so on an indefinite Hessian it heads for the
-    saddle or maximum just as readily as for a minimum. Needs ``objective.hess``;
-    a singular Hessian raises ``numpy.linalg.LinAlgError`` (``helpers.run`` reports it).
-    """
-    _check("newton", lr=(lr, 0, None, False))
-
-    def init(params):
-        return NewtonState(0)
-
-    def update(grad, state, params, objective=None):
-        if objective is None or getattr(objective, "hess", None) is None:
-            raise ValueError("newton: update needs the objective (for its Hessian)")
-        step = np.linalg.solve(objective.hess(params), _asarray(grad))
-        return params - _lr(lr, state.count) * step, NewtonState(state.count + 1)
-
-    return Optimizer(init, update, "newton", dict(lr=lr))
-
-
-# ------------------------------------------------------------------ registry
-_FACTORIES: dict[str, Callable[..., Optimizer]] = {}
-_ALIASES = {"gd": "sgd", "heavy_ball": "momentum", "nag": "nesterov", "amsgrad": "adam"}
-_ALIAS_DEFAULTS = {"amsgrad": {"amsgrad": True}}
-
-
-def register(name: str, factory: Callable[..., Optimizer] | None = None):
-    """Add a factory to the registry (usable as a decorator)."""
-    def deco(fn):
-        _FACTORIES[name] = fn
-        return fn
-    return deco(factory) if factory is not None else deco
-
-
-for _f in (sgd, momentum, nesterov, adagrad, rmsprop, adadelta, adam, newton):
-    register(_f.__name__, _f)
-
-
-def available() -> list[str]:
-    """Registered optimizer names (aliases such as ``"GD"`` → ``"sgd"`` also work)."""
-    return sorted(_FACTORIES)
-
-
-def _resolve(name):
-    """Registry key and alias defaults for a (case-insensitive) name or alias."""
-    key = str(name).strip().lower().replace("-", "_").replace(" ", "_")
-    defaults = _ALIAS_DEFAULTS.get(key, {})
-    key = _ALIASES.get(key, key)
-    if key not in _FACTORIES:
-        raise ValueError(f"unknown optimizer {name!r}; available: {', '.join(available())} "
-                         f"(aliases: {', '.join(sorted(_ALIASES))})")
-    return key, defaults
-
-
-def hyperparameters(name) -> dict:
-    """The hyper-parameters an optimizer takes, with their defaults (an alias's included),
-    e.g. ``hyperparameters("amsgrad")["amsgrad"] is True``."""
-    key, defaults = _resolve(name)
-    params = inspect.signature(_FACTORIES[key]).parameters
-    return {k: defaults.get(k, p.default) for k, p in params.items()}
-
-
-def get(name, **hyper) -> Optimizer:
-    """Build an optimizer by name, e.g. ``get("adam", lr=1e-2)``; names are case-insensitive."""
-    if isinstance(name, Optimizer):
-        if hyper:
-            raise ValueError("hyper-parameters go with a name, not with a built Optimizer")
-        return name
-    key, defaults = _resolve(name)
-    accepted = hyperparameters(key)
-    unknown = sorted(set(hyper) - set(accepted))
-    if unknown:
-        raise ValueError(f"{key}: unknown hyper-parameter(s) {', '.join(unknown)}; "
-                         f"accepted: {', '.join(accepted)}")
-    return _FACTORIES[key](**{**defaults, **hyper})
+alias("gd", "sgd")
+alias("heavy_ball", "momentum")
+alias("nag", "nesterov")
+alias("amsgrad", "adam", amsgrad=True)
