@@ -3,15 +3,15 @@ import pytest
 
 from helpers import objectives, optimizers, reference, run, schedules
 
-CASES = reference.cases("torch")
+CASES = [c for library in reference.libraries() for c in reference.cases(library)]
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_reproduces_torch_reference_trace(case):
+@pytest.mark.parametrize("case", CASES, ids=[f"{c.library}:{c.id}" for c in CASES])
+def test_reproduces_reference_trace(case):
     assert reference.deviation(case) <= 1e-10
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+@pytest.mark.parametrize("case", CASES, ids=[f"{c.library}:{c.id}" for c in CASES])
 def test_reference_traces_discriminate(case):
     """A 1e-6 relative change of one hyper-parameter must break the match: the traces are
     sharp enough to catch a wrong constant, not just a wrong formula."""

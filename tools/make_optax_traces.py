@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""Record reference trajectories from optax into helpers/reference/optax.json.
+
+Maintainers only: needs JAX and optax (``pip install jax optax``), which nothing else in
+the project imports. Same format as tools/make_reference_traces.py, so
+``helpers.reference.cases("optax")`` replays them. Runs in float64, feeding optax the
+gradient of the helpers objective. Run from the repository root:
+
+    python tools/make_optax_traces.py            # rewrite the file
+    python tools/make_optax_traces.py --check    # compare with the stored file
+
+Each module of tools/optax_cases/ holds one family's ``CASES`` (tuples of id, helpers
+optimizer, helpers hyper, objective, objective kwargs, steps, schedule — as for torch)
+and ``OPTAX``, mapping a helpers optimizer name and its complete hyper-parameters to
+``(optax GradientTransformation, text)``. A module may also give ``RUNNERS``: name ->
+``run(transformation, x0, grad, steps) -> iterates`` for transformations whose
+parameters are not a plain array (e.g. optax.lookahead's fast/slow pair).
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import pkgutil
+import sys
+from pathlib import Path
+
+import jax
+import numpy as np
+import optax
+
+jax.config.update("jax_enable_x64", True)
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tools"))
+from helpers import objectives, optimizers  # noqa: E402
+
+OUT = ROOT / "helpers" / "reference" / "optax.json"
+
+CASES, OPTAX, RUNNERS = [], {}, {}
+for _info in sorted(pkgutil.iter_modules([str(ROOT / "tools" / "optax_cases")]),
+                    key=lambda m: m.name):
+    _module = importlib.import_module(f"optax_cases.{_info.name}")
+    CASES += _module.CASES
+    OPTAX.update(_module.OPTAX)
+    RUNNERS.update(getattr(_module, "RUNNERS", {}))
+
+
+def plain_run(tx, x0, grad, steps):
+    """Iterates of ``tx`` on a plain parameter array."""
+    params = jax.numpy.asarray(x0, dtype=jax.numpy.float64)
+    state, xs = tx.init(params), [np.asarray(params)]
+    for _ in range(steps):
+        g = jax.numpy.asarray(grad(np.asarray(params)))
+        updates, state = tx.update(g, state, params)
+        params = optax.apply_updates(params, updates)
+        xs.append(np.asarray(params))
+    return np.array(xs)
+
+
+def record(case_id, name, hyper, objective, obj_kwargs, steps, schedule):
+    if schedule:
+        raise ValueError(f"{case_id}: schedules are not supported in optax cases")
+    obj = objectives.get(objective, **obj_kwargs)
+    full = dict(optimizers.get(name, **hyper).hyper)     # every hyper-parameter, defaults too
+    tx, text = OPTAX[name](full)
+    xs = RUNNERS.get(name, plain_run)(tx, obj.x0, obj.grad, steps)
+    if not np.all(np.isfinite(xs)):
+        raise RuntimeError(f"{case_id}: the optax run diverged; pick another case")
+    return dict(id=case_id, optimizer=name, hyper=full, schedule=None, objective=objective,
+                objective_kwargs=obj_kwargs, x0=obj.x0.tolist(), steps=steps, reference=text,
+                xs=xs.tolist())
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--check", action="store_true", help="compare with the stored file instead")
+    args = ap.parse_args()
+    data = dict(library="optax",
+                versions={"optax": optax.__version__, "jax": jax.__version__,
+                          "numpy": np.__version__},
+                cases=[record(*c) for c in CASES])
+    if args.check:
+        old = json.loads(OUT.read_text())
+        worst = max(np.max(np.abs(np.array(a["xs"]) - np.array(b["xs"])))
+                    for a, b in zip(old["cases"], data["cases"], strict=True))
+        print(f"max deviation between stored and fresh optax traces: {worst:.3g}")
+        return
+    OUT.write_text(json.dumps(data, separators=(",", ":")) + "\n")
+    size = OUT.stat().st_size / 1e3
+    print(f"wrote {len(CASES)} cases to {OUT.relative_to(ROOT)} ({size:.0f} kB)")
+
+
+if __name__ == "__main__":
+    main()
