@@ -3,8 +3,8 @@
 
 Each notebook runs in a fresh kernel of the *current* Python environment (the one
 running this script, whatever kernelspecs are installed), with the notebook's own
-folder as working directory and at most 120 s per cell. MPLBACKEND is left alone:
-the kernel uses the inline backend, as in Jupyter.
+folder as working directory and at most 120 s per cell, one BLAS thread per kernel as
+under pytest. MPLBACKEND is left alone: the kernel uses the inline backend, as in Jupyter.
 
 With ``--write`` the executed notebook is saved back in place (outputs, execution
 counts 1..N, no widget state, no timing metadata): the way to re-execute notebooks
@@ -18,6 +18,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import time
@@ -64,6 +65,9 @@ def execute(path: Path, timeout: int = 120) -> tuple[nbformat.NotebookNode, str 
 
 
 def main(argv: list[str] | None = None) -> int:
+    # the kernels inherit this: one BLAS thread each, as under pytest (see conftest.py)
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, "1")
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("notebooks", nargs="*", type=Path, help="default: every 0*/*.ipynb")
     ap.add_argument("--write", action="store_true", help="save executed notebooks in place")
