@@ -4,7 +4,8 @@ Parameters live in one flat vector ``theta`` so that every optimizer of
 :mod:`helpers.optimizers` trains it unchanged; :meth:`MLP.unflatten` gives the
 per-layer ``(W, b)`` views (``W`` of shape (fan_out, fan_in), as torch.nn.Linear).
 The loss is the mean softmax cross-entropy; :meth:`MLP.per_example_grads` gives one
-gradient row per example (for noise, Fisher and K-FAC statistics).
+gradient row per example (for noise, Fisher and K-FAC statistics). :func:`train` can
+regularize with inverted dropout on the hidden layers and stop early on a validation loss.
 
 >>> from helpers import data, mlp, optimizers
 >>> Xtr, Xte, ytr, yte = data.digits()
@@ -85,21 +86,36 @@ class MLP:
         return self.flatten(layers)
 
     # ------------------------------------------------------------------ forward / backward
-    def forward(self, theta, X):
-        """Logits and the per-layer ``(input, pre-activation, activation)`` cache."""
+    def forward(self, theta, X, masks=None):
+        """Logits and the per-layer ``(input, pre-activation, activation)`` cache.
+
+        ``masks`` (see :meth:`dropout_masks`) multiplies each hidden activation, so the
+        cached activation is the dropped-out one that the next layer reads.
+        """
         act = _ACT[self.activation][0]
         a, cache = np.asarray(X, dtype=float), []
         layers = self.unflatten(theta)
         for k, (W, b) in enumerate(layers):
             z = a @ W.T + b
             out = z if k == len(layers) - 1 else act(z)
+            if masks is not None and k < len(layers) - 1:
+                out = out * masks[k]
             cache.append((a, z, out))
             a = out
         return a, cache
 
-    def _deltas(self, theta, X, y):
+    def dropout_masks(self, rng, n, p):
+        """Inverted-dropout masks for ``n`` examples: one ``(n, width)`` array per hidden
+        layer, each entry 0 with probability ``p`` and ``1/(1 − p)`` otherwise (as
+        ``torch.nn.Dropout`` in training mode), so that the expected activation is unchanged
+        and evaluation needs no rescaling (Srivastava et al. 2014)."""
+        if not 0 <= p < 1:
+            raise ValueError(f"dropout must be in [0, 1), got {p!r}")
+        return [(rng.random((n, w)) >= p) / (1 - p) for w in self.sizes[1:-1]]
+
+    def _deltas(self, theta, X, y, masks=None):
         """Softmax cross-entropy loss per example and the output errors, layer by layer."""
-        logits, cache = self.forward(theta, X)
+        logits, cache = self.forward(theta, X, masks)
         y = np.asarray(y)
         shifted = logits - logits.max(axis=1, keepdims=True)
         logp = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
@@ -113,7 +129,11 @@ class MLP:
             deltas[k] = delta
             if k:
                 a_prev, z_prev, out_prev = cache[k - 1]
-                delta = (delta @ layers[k][0]) * dact(z_prev, out_prev)
+                if masks is None:
+                    delta = (delta @ layers[k][0]) * dact(z_prev, out_prev)
+                else:                                    # dropped units pass no error back
+                    plain = _ACT[self.activation][0](z_prev)
+                    delta = (delta @ layers[k][0]) * dact(z_prev, plain) * masks[k - 1]
         return losses, deltas, cache
 
     def loss(self, theta, X, y):
@@ -123,9 +143,10 @@ class MLP:
         logp = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
         return float(-logp[np.arange(len(y)), np.asarray(y)].mean())
 
-    def loss_and_grad(self, theta, X, y):
-        """Mean cross-entropy and its gradient by backpropagation."""
-        losses, deltas, cache = self._deltas(theta, X, y)
+    def loss_and_grad(self, theta, X, y, masks=None):
+        """Mean cross-entropy and its gradient by backpropagation (through the dropout
+        ``masks`` if given: the loss of the thinned network)."""
+        losses, deltas, cache = self._deltas(theta, X, y, masks)
         n = len(losses)
         grads = [((d.T @ a) / n, d.sum(axis=0) / n) for d, (a, _, _) in zip(deltas, cache)]
         return float(losses.mean()), self.flatten(grads)
@@ -185,7 +206,8 @@ def _gain(activation):
 @dataclass
 class History:
     """What :func:`train` recorded: minibatch losses every step, full evaluations every
-    ``eval_every`` steps, and how the run ended."""
+    ``eval_every`` steps, and how the run ended; with a validation set also its loss at each
+    evaluation, the step of its minimum and whether early stopping ended the run."""
 
     batch_loss: np.ndarray
     eval_steps: np.ndarray
@@ -199,32 +221,61 @@ class History:
     message: str = ""
     optimizer: str = ""
     hyper: dict = field(default_factory=dict)
+    val_loss: np.ndarray | None = None
+    best_step: int | None = None
+    stopped_early: bool = False
 
 
 def train(model, optimizer, X, y, *, steps, batch_size=64, seed=0, theta0=None, X_test=None,
-          y_test=None, eval_every=50, blowup=1e3):
+          y_test=None, eval_every=50, blowup=1e3, dropout=0.0, X_val=None, y_val=None,
+          patience=None):
     """Minibatch training with per-epoch reshuffling (as torch's ``DataLoader(shuffle=True)``).
 
     A non-finite minibatch loss, or one ``blowup`` times the first, stops the run and
     flags it ``diverged`` at that step.
+
+    Regularization (both off by default, leaving the run bit-for-bit unchanged):
+
+    - ``dropout=p`` zeroes each hidden unit of each training example with probability
+      ``p`` and scales the survivors by ``1/(1 − p)`` (inverted dropout; masks drawn from
+      their own generator seeded by ``seed``, so the minibatch order is the same as
+      without dropout). Every evaluation uses the full network.
+    - ``patience=P`` with a validation set ``X_val, y_val`` evaluates the validation loss
+      every ``eval_every`` steps (in ``History.val_loss``), stops after ``P`` evaluations
+      without a new minimum (``stopped_early``), and returns the best parameters in
+      ``History.theta`` with their step in ``best_step`` (Prechelt 1998). The recorded
+      train/test curves stay those of the iterates actually visited.
     """
     if steps < 1 or int(steps) != steps:
         raise ValueError(f"steps must be a positive integer, got {steps!r}")
     n = len(X)
     if not 1 <= batch_size <= n:
         raise ValueError(f"batch_size must be in [1, {n}], got {batch_size!r}")
+    if not 0 <= dropout < 1:
+        raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
+    has_val = X_val is not None
+    if patience is not None and (not has_val or int(patience) != patience or patience < 1):
+        raise ValueError(f"patience must be a positive integer with X_val, y_val given, "
+                         f"got patience={patience!r}")
     rng = np.random.default_rng(seed)
+    drop_rng = np.random.default_rng([seed, 1]) if dropout else None
     theta = model.init(seed) if theta0 is None else np.array(theta0, dtype=float)
     state, order, pos = optimizer.init(theta), rng.permutation(n), 0
-    batch, evals = [], []
+    batch, evals, vals = [], [], []
     has_test = X_test is not None
+    best = [np.inf, 0, theta, 0]                     # val loss, step, θ, evaluations since
 
     def evaluate(t):
         evals.append((t, model.loss(theta, X, y),
                       model.loss(theta, X_test, y_test) if has_test else np.nan,
                       model.accuracy(theta, X_test, y_test) if has_test else np.nan))
+        if has_val:
+            vals.append(model.loss(theta, X_val, y_val))
+            best[:] = [vals[-1], t, theta, 0] if vals[-1] < best[0] else best[:3] + [best[3] + 1]
+            return patience is not None and best[3] >= patience
+        return False
 
-    start, message, diverged_at = time.perf_counter(), "", None
+    start, message, diverged_at, stopped = time.perf_counter(), "", None, False
     evaluate(0)
     with np.errstate(all="ignore"):
         for t in range(int(steps)):
@@ -232,15 +283,22 @@ def train(model, optimizer, X, y, *, steps, batch_size=64, seed=0, theta0=None, 
                 order, pos = rng.permutation(n), 0
             idx = order[pos:pos + batch_size]
             pos += batch_size
-            loss, g = model.loss_and_grad(theta, X[idx], y[idx])
+            masks = model.dropout_masks(drop_rng, len(idx), dropout) if dropout else None
+            loss, g = model.loss_and_grad(theta, X[idx], y[idx], masks)
             if not np.isfinite(loss) or (batch and loss > blowup * batch[0]):
                 diverged_at, message = t, f"diverged at step {t}: minibatch loss {loss:.3g}"
                 break
             batch.append(loss)
             theta, state = optimizer.update(g, state, theta, None)
-            if (t + 1) % eval_every == 0 or t + 1 == steps:
-                evaluate(t + 1)
+            if ((t + 1) % eval_every == 0 or t + 1 == steps) and evaluate(t + 1):
+                stopped = True
+                message = (f"stopped early at step {t + 1}: no better validation loss in "
+                           f"{patience} evaluations; best at step {best[1]}")
+                break
     e = np.array(evals, dtype=float)
-    return History(np.array(batch), e[:, 0].astype(int), e[:, 1], e[:, 2], e[:, 3], theta,
+    return History(np.array(batch), e[:, 0].astype(int), e[:, 1], e[:, 2], e[:, 3],
+                   best[2] if patience is not None else theta,
                    time.perf_counter() - start, diverged_at is not None, diverged_at, message,
-                   optimizer.name, dict(optimizer.hyper or {}))
+                   optimizer.name, dict(optimizer.hyper or {}),
+                   np.array(vals) if has_val else None,
+                   best[1] if has_val else None, stopped)

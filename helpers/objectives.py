@@ -330,3 +330,43 @@ def rosenbrock(n=2, a=1.0, b=100.0):
                      bounds=((-2, 2), (-1, 3)) if n == 2 else None, log_scale=True,
                      description=f"Rosenbrock's banana valley in {n}-D",
                      params={"n": n, "a": a, "b": b})
+
+
+@register("matrix_least_squares")
+def matrix_least_squares(rows=1, cols=2, kappa=10.0, seed=0):
+    """``½‖A W B − C‖_F²`` over a ``rows × cols`` matrix ``W``, flattened row by row into θ.
+
+    ``A`` (rows × rows) and ``B`` (cols × cols) are random with singular values log-spaced
+    from 1 to κ^(1/4), so the Hessian ``AᵀA ⊗ BBᵀ`` has condition number up to κ;
+    ``C = A W* B`` for a random ``W*``, the unique minimizer (f* = 0). Start: ``W = 0``.
+    A matrix problem for matrix optimizers (Muon); 2-D (a 1 × 2 matrix) by default.
+    """
+    rows, cols = int(rows), int(cols)
+    if rows < 1 or cols < 1:
+        raise ValueError(f"rows and cols must be >= 1, got {rows}, {cols}")
+    if kappa < 1:
+        raise ValueError(f"kappa must be >= 1, got {kappa}")
+    rng = np.random.default_rng(seed)
+
+    def factor(n):
+        U, _ = np.linalg.qr(rng.standard_normal((n, n)))
+        V, _ = np.linalg.qr(rng.standard_normal((n, n)))
+        return U @ np.diag(np.geomspace(1.0, kappa ** 0.25, n)) @ V.T
+
+    A, B, W_star = factor(rows), factor(cols), rng.standard_normal((rows, cols))
+    C = A @ W_star @ B
+    # vec(A W B) = (A ⊗ Bᵀ) vec(W) row by row, so f = ½ wᵀHw − qᵀw + ½‖C‖² with H = KᵀK:
+    # written as an expanded polynomial, which SymPy differentiates and lambdifies quickly
+    K = np.kron(A, B.T)
+    H, q, n = K.T @ K, K.T @ C.ravel(), rows * cols
+    th = sp.symbols(f"w1:{n + 1}", real=True)
+    expr = sp.Add(*[sp.Float(H[i, j] / 2) * th[i] * th[j] for i in range(n) for j in range(n)],
+                  *[-sp.Float(q[i]) * th[i] for i in range(n)], sp.Float(C.ravel() @ C.ravel() / 2))
+    w = W_star.ravel()
+    return from_expr(expr, th, name="matrix_least_squares", x0=np.zeros(rows * cols),
+                     minima=[w], f_min=0.0, polish=False,
+                     bounds=tuple((v - 3.0, v + 3.0) for v in np.r_[w, 0.0][:max(2, w.size)]),
+                     description=f"matrix least squares ½‖AWB − C‖², W of shape "
+                                 f"{rows} × {cols}, κ ≤ {kappa:g}",
+                     params={"A": A, "B": B, "C": C, "W_star": W_star, "shape": (rows, cols),
+                             "kappa": kappa})

@@ -56,7 +56,8 @@ def record(case_id, name, hyper, objective, obj_kwargs, steps, schedule):
         hyper = dict(hyper, lr=schedule["kwargs"]["lr"])
         fn = getattr(schedules, schedule["name"])(**schedule["kwargs"])
     full = dict(optimizers.get(name, **hyper).hyper)     # every hyper-parameter, defaults too
-    p = torch.tensor(obj.x0, dtype=torch.float64, requires_grad=True)
+    shape = tuple(full.get("shape") or obj.x0.shape)     # a matrix optimizer's 2-D parameter
+    p = torch.tensor(obj.x0.reshape(shape), dtype=torch.float64, requires_grad=True)
     opt, text = torch_optimizer(name, full, [p])
     sched = None
     if schedule:
@@ -64,13 +65,13 @@ def record(case_id, name, hyper, objective, obj_kwargs, steps, schedule):
         sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda k: fn(k) / base)
         text += f" + LambdaLR({schedule['name']}{tuple(schedule['kwargs'].values())})"
         del full["lr"]
-    xs = [p.detach().numpy().copy()]
+    xs = [p.detach().numpy().ravel().copy()]
     for _ in range(steps):
-        p.grad = torch.from_numpy(obj.grad(p.detach().numpy().copy()))
+        p.grad = torch.from_numpy(obj.grad(p.detach().numpy().ravel().copy()).reshape(shape))
         opt.step()
         if sched:
             sched.step()
-        xs.append(p.detach().numpy().copy())
+        xs.append(p.detach().numpy().ravel().copy())
     xs = np.array(xs)
     if not np.all(np.isfinite(xs)):
         raise RuntimeError(f"{case_id}: the torch run diverged; pick another case")
