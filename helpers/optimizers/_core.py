@@ -46,6 +46,12 @@ def _asarray(x):
     return np.asarray(x, dtype=float)
 
 
+def _coupled(grad, params, weight_decay):
+    """``g + λθ``: L2 weight decay folded into the gradient, as torch's ``weight_decay``."""
+    g = _asarray(grad)
+    return g + weight_decay * params if weight_decay else g
+
+
 # ------------------------------------------------------------------ registry
 _FACTORIES: dict[str, Callable[..., Optimizer]] = {}
 _ALIASES: dict[str, str] = {}

@@ -6,7 +6,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._core import Optimizer, _asarray, _check, _lr, register
+from ._core import Optimizer, _asarray, _check, _coupled, _lr, register
 
 __all__ = ["adamax", "nadam", "adamx", "lion"]
 
@@ -40,7 +40,7 @@ def adamax(lr=2e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0) -> Optim
         return AdamaxState(0, z, z)
 
     def update(grad, state, params, objective=None):
-        g = _asarray(grad) + weight_decay * params if weight_decay else _asarray(grad)
+        g = _coupled(grad, params, weight_decay)
         t = state.count + 1
         m = state.exp_avg + (1 - beta1) * (g - state.exp_avg)
         u = np.maximum(beta2 * state.exp_inf, np.abs(g) + eps)
@@ -151,7 +151,7 @@ def adamx(lr=1e-3, beta1=0.9, beta2=0.999, beta1_decay=1 - 1e-8, eps=1e-8,
         return AdamXState(0, z, z, z)
 
     def update(grad, state, params, objective=None):
-        g = _asarray(grad) + weight_decay * params if weight_decay else _asarray(grad)
+        g = _coupled(grad, params, weight_decay)
         t = state.count + 1
         beta1_t = beta1 * beta1_decay ** (t - 1)
         m = beta1_t * state.exp_avg + (1 - beta1_t) * g

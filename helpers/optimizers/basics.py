@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._core import Optimizer, _asarray, _check, _lr, alias, register
+from ._core import Optimizer, _check, _coupled, _lr, alias, register
 
 __all__ = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adadelta", "adam"]
 
@@ -42,7 +42,7 @@ def sgd(lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False) 
         return SGDState(0, None)
 
     def update(grad, state, params, objective=None):
-        g = _asarray(grad) + weight_decay * params if weight_decay else _asarray(grad)
+        g = _coupled(grad, params, weight_decay)
         buf = state.momentum_buffer
         step = g
         if momentum:
@@ -103,7 +103,7 @@ def adagrad(lr=1e-2, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0
         return AdagradState(0, np.full(np.shape(params), float(initial_accumulator_value)))
 
     def update(grad, state, params, objective=None):
-        g = _asarray(grad) + weight_decay * params if weight_decay else _asarray(grad)
+        g = _coupled(grad, params, weight_decay)
         s = state.sum + g * g
         clr = _lr(lr, state.count) / (1 + state.count * lr_decay)
         return params - clr * (g / (np.sqrt(s) + eps)), AdagradState(state.count + 1, s)
@@ -144,7 +144,7 @@ def rmsprop(lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0,
         return RMSpropState(0, z, z if centered else None, z if momentum > 0 else None)
 
     def update(grad, state, params, objective=None):
-        g = _asarray(grad) + weight_decay * params if weight_decay else _asarray(grad)
+        g = _coupled(grad, params, weight_decay)
         v = alpha * state.square_avg + (1 - alpha) * g * g
         gbar = state.grad_avg
         if centered:
@@ -201,7 +201,7 @@ def adadelta(lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0) -> Optimizer:
         return AdadeltaState(0, z, z)
 
     def update(grad, state, params, objective=None):
-        g = _asarray(grad) + weight_decay * params if weight_decay else _asarray(grad)
+        g = _coupled(grad, params, weight_decay)
         v = rho * state.square_avg + (1 - rho) * g * g
         delta = np.sqrt(state.acc_delta + eps) / np.sqrt(v + eps) * g
         u = rho * state.acc_delta + (1 - rho) * delta * delta
@@ -221,7 +221,7 @@ class AdamState(NamedTuple):
 
 @register("adam")
 def adam(lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0,
-         amsgrad=False) -> Optimizer:
+         amsgrad=False, decoupled_weight_decay=False) -> Optimizer:
     r"""Adam (Kingma & Ba 2015, arXiv:1412.6980) and AMSGrad (Reddi et al. 2018), as torch.
 
     .. math::
@@ -230,8 +230,10 @@ def adam(lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0,
         \theta_t = \theta_{t-1} - \frac{\eta}{1-\beta_1^t}\,
                    \frac{m_t}{\sqrt{\hat v_t}/\sqrt{1-\beta_2^t} + \epsilon}
 
-    with :math:`\hat v_t = v_t`, or :math:`\max(\hat v_{t-1}, v_t)` for AMSGrad; L2
-    ``weight_decay`` is added to the gradient (coupled). Difference from torch:
+    with :math:`\hat v_t = v_t`, or :math:`\max(\hat v_{t-1}, v_t)` for AMSGrad. L2
+    ``weight_decay`` λ is added to the gradient (coupled), or with
+    ``decoupled_weight_decay=True`` multiplies θ by 1 − ηλ before the step (AdamW, which is
+    this with λ = 1e-2 by default, as torch builds it). Difference from torch:
     ``betas=(b1, b2)`` is spelled ``beta1, beta2``.
     """
     _check("adam", lr=(lr, 0, None, False), beta1=(beta1, 0, 1, False),
@@ -243,17 +245,21 @@ def adam(lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0,
         return AdamState(0, z, z, z if amsgrad else None)
 
     def update(grad, state, params, objective=None):
-        g = _asarray(grad) + weight_decay * params if weight_decay else _asarray(grad)
-        t = state.count + 1
+        eta, t = _lr(lr, state.count), state.count + 1
+        if decoupled_weight_decay:
+            g = np.asarray(grad, dtype=float)
+            params = params * (1 - eta * weight_decay) if weight_decay else params
+        else:
+            g = _coupled(grad, params, weight_decay)
         m = state.exp_avg + (1 - beta1) * (g - state.exp_avg)
         v = beta2 * state.exp_avg_sq + (1 - beta2) * g * g
         vmax = np.maximum(state.max_exp_avg_sq, v) if amsgrad else None
         denom = np.sqrt(vmax if amsgrad else v) / math.sqrt(1 - beta2**t) + eps
-        step_size = _lr(lr, state.count) / (1 - beta1**t)
+        step_size = eta / (1 - beta1**t)
         return params - step_size * (m / denom), AdamState(t, m, v, vmax)
 
     hyper = dict(lr=lr, beta1=beta1, beta2=beta2, eps=eps, weight_decay=weight_decay,
-                 amsgrad=amsgrad)
+                 amsgrad=amsgrad, decoupled_weight_decay=decoupled_weight_decay)
     return Optimizer(init, update, "adam", hyper)
 
 
