@@ -72,3 +72,13 @@ def test_decoupled_decay_is_uniform_while_l2_in_adam_is_rescaled():
     np.testing.assert_allclose(w[-1] / x0, (1 - 0.001) ** 20, rtol=1e-12)
     a = run(optimizers.adam(lr=0.01, weight_decay=0.1), flat, x0, steps=1).xs
     np.testing.assert_allclose(x0 - a[-1], 0.01, rtol=1e-6)
+
+
+def test_adamw_is_adam_with_decoupled_decay_as_torch_builds_it():
+    obj = objectives.get("booth")
+    a = run(optimizers.adamw(lr=0.05, weight_decay=0.3, amsgrad=True), obj, steps=50)
+    b = run(optimizers.adam(lr=0.05, weight_decay=0.3, amsgrad=True,
+                            decoupled_weight_decay=True), obj, steps=50)
+    np.testing.assert_array_equal(a.xs, b.xs)
+    coupled = run(optimizers.adam(lr=0.05, weight_decay=0.3, amsgrad=True), obj, steps=50)
+    assert np.abs(coupled.xs - a.xs).max() > 1e-3

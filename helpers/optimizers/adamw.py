@@ -1,12 +1,8 @@
 """AdamW: Adam with decoupled weight decay (02_sota_optimizers/01), as ``torch.optim.AdamW``."""
 from __future__ import annotations
 
-import math
-
-import numpy as np
-
-from ._core import Optimizer, _asarray, _check, _lr, register
-from .basics import AdamState
+from ._core import Optimizer, _check, register
+from .basics import adam
 
 __all__ = ["adamw"]
 
@@ -50,22 +46,7 @@ def adamw(lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=1e-2,
     _check("adamw", lr=(lr, 0, None, False), beta1=(beta1, 0, 1, False),
            beta2=(beta2, 0, 1, False), eps=(eps, 0, None, False),
            weight_decay=(weight_decay, 0, None, False))
-
-    def init(params):
-        z = np.zeros(np.shape(params))
-        return AdamState(0, z, z, z if amsgrad else None)
-
-    def update(grad, state, params, objective=None):
-        g = _asarray(grad)
-        eta, t = _lr(lr, state.count), state.count + 1
-        if weight_decay:
-            params = params * (1 - eta * weight_decay)      # decoupled: outside m and v
-        m = state.exp_avg + (1 - beta1) * (g - state.exp_avg)
-        v = beta2 * state.exp_avg_sq + (1 - beta2) * g * g
-        vmax = np.maximum(state.max_exp_avg_sq, v) if amsgrad else None
-        denom = np.sqrt(vmax if amsgrad else v) / math.sqrt(1 - beta2**t) + eps
-        return params - eta / (1 - beta1**t) * (m / denom), AdamState(t, m, v, vmax)
-
+    opt = adam(lr, beta1, beta2, eps, weight_decay, amsgrad, decoupled_weight_decay=True)
     hyper = dict(lr=lr, beta1=beta1, beta2=beta2, eps=eps, weight_decay=weight_decay,
                  amsgrad=amsgrad)
-    return Optimizer(init, update, "adamw", hyper)
+    return opt._replace(name="adamw", hyper=hyper)
