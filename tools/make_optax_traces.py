@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import pkgutil
 import sys
 from pathlib import Path
@@ -34,6 +33,8 @@ jax.config.update("jax_enable_x64", True)
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tools"))
+from _traces import write_or_check  # noqa: E402
+
 from helpers import objectives, optimizers  # noqa: E402
 
 OUT = ROOT / "helpers" / "reference" / "optax.json"
@@ -77,19 +78,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--check", action="store_true", help="compare with the stored file instead")
     args = ap.parse_args()
-    data = dict(library="optax",
-                versions={"optax": optax.__version__, "jax": jax.__version__,
-                          "numpy": np.__version__},
-                cases=[record(*c) for c in CASES])
-    if args.check:
-        old = json.loads(OUT.read_text())
-        worst = max(np.max(np.abs(np.array(a["xs"]) - np.array(b["xs"])))
-                    for a, b in zip(old["cases"], data["cases"], strict=True))
-        print(f"max deviation between stored and fresh optax traces: {worst:.3g}")
-        return
-    OUT.write_text(json.dumps(data, separators=(",", ":")) + "\n")
-    size = OUT.stat().st_size / 1e3
-    print(f"wrote {len(CASES)} cases to {OUT.relative_to(ROOT)} ({size:.0f} kB)")
+    versions = {"optax": optax.__version__, "jax": jax.__version__,
+                          "numpy": np.__version__}
+    write_or_check(OUT, "optax", versions, [record(*c) for c in CASES], args.check, ROOT)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import pkgutil
 import sys
 from pathlib import Path
@@ -24,6 +23,8 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tools"))
+from _traces import write_or_check  # noqa: E402
+
 from helpers import objectives, optimizers  # noqa: E402
 
 OUT = ROOT / "helpers" / "reference" / "torch.json"
@@ -85,18 +86,8 @@ def main():
     ap.add_argument("--check", action="store_true", help="compare with the stored file instead")
     args = ap.parse_args()
     torch.set_default_dtype(torch.float64)
-    data = dict(library="torch",
-                versions={"torch": torch.__version__.split("+")[0], "numpy": np.__version__},
-                cases=[record(*c) for c in CASES])
-    if args.check:
-        old = json.loads(OUT.read_text())
-        worst = max(np.max(np.abs(np.array(a["xs"]) - np.array(b["xs"])))
-                    for a, b in zip(old["cases"], data["cases"], strict=True))
-        print(f"max deviation between stored and fresh torch traces: {worst:.3g}")
-        return
-    OUT.write_text(json.dumps(data, separators=(",", ":")) + "\n")
-    size = OUT.stat().st_size / 1e3
-    print(f"wrote {len(CASES)} cases to {OUT.relative_to(ROOT)} ({size:.0f} kB)")
+    versions = {"torch": torch.__version__.split("+")[0], "numpy": np.__version__}
+    write_or_check(OUT, "torch", versions, [record(*c) for c in CASES], args.check, ROOT)
 
 
 if __name__ == "__main__":
