@@ -74,11 +74,12 @@ def test_decoupled_decay_is_uniform_while_l2_in_adam_is_rescaled():
     np.testing.assert_allclose(x0 - a[-1], 0.01, rtol=1e-6)
 
 
-def test_adamw_is_adam_with_decoupled_decay_as_torch_builds_it():
+def test_adamw_is_adams_update_with_decoupled_decay_as_torch_builds_it():
+    from helpers.optimizers.basics import _adam
+
     obj = objectives.get("booth")
     a = run(optimizers.adamw(lr=0.05, weight_decay=0.3, amsgrad=True), obj, steps=50)
-    b = run(optimizers.adam(lr=0.05, weight_decay=0.3, amsgrad=True,
-                            decoupled_weight_decay=True), obj, steps=50)
+    b = run(_adam("adamw", 0.05, 0.9, 0.999, 1e-8, 0.3, True, decoupled=True), obj, steps=50)
     np.testing.assert_array_equal(a.xs, b.xs)
     coupled = run(optimizers.adam(lr=0.05, weight_decay=0.3, amsgrad=True), obj, steps=50)
     assert np.abs(coupled.xs - a.xs).max() > 1e-3

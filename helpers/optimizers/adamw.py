@@ -1,8 +1,8 @@
 """AdamW: Adam with decoupled weight decay (02_sota_optimizers/01), as ``torch.optim.AdamW``."""
 from __future__ import annotations
 
-from ._core import Optimizer, _check, register
-from .basics import adam
+from ._core import Optimizer, register
+from .basics import _adam
 
 __all__ = ["adamw"]
 
@@ -43,10 +43,4 @@ def adamw(lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=1e-2,
 
     Differences from torch: ``betas=(b1, b2)`` is spelled ``beta1, beta2``.
     """
-    _check("adamw", lr=(lr, 0, None, False), beta1=(beta1, 0, 1, False),
-           beta2=(beta2, 0, 1, False), eps=(eps, 0, None, False),
-           weight_decay=(weight_decay, 0, None, False))
-    opt = adam(lr, beta1, beta2, eps, weight_decay, amsgrad, decoupled_weight_decay=True)
-    hyper = dict(lr=lr, beta1=beta1, beta2=beta2, eps=eps, weight_decay=weight_decay,
-                 amsgrad=amsgrad)
-    return opt._replace(name="adamw", hyper=hyper)
+    return _adam("adamw", lr, beta1, beta2, eps, weight_decay, amsgrad, decoupled=True)

@@ -221,7 +221,7 @@ class AdamState(NamedTuple):
 
 @register("adam")
 def adam(lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0,
-         amsgrad=False, decoupled_weight_decay=False) -> Optimizer:
+         amsgrad=False) -> Optimizer:
     r"""Adam (Kingma & Ba 2015, arXiv:1412.6980) and AMSGrad (Reddi et al. 2018), as torch.
 
     .. math::
@@ -230,13 +230,18 @@ def adam(lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0,
         \theta_t = \theta_{t-1} - \frac{\eta}{1-\beta_1^t}\,
                    \frac{m_t}{\sqrt{\hat v_t}/\sqrt{1-\beta_2^t} + \epsilon}
 
-    with :math:`\hat v_t = v_t`, or :math:`\max(\hat v_{t-1}, v_t)` for AMSGrad. L2
-    ``weight_decay`` λ is added to the gradient (coupled), or with
-    ``decoupled_weight_decay=True`` multiplies θ by 1 − ηλ before the step (AdamW, which is
-    this with λ = 1e-2 by default, as torch builds it). Difference from torch:
-    ``betas=(b1, b2)`` is spelled ``beta1, beta2``.
+    with :math:`\hat v_t = v_t`, or :math:`\max(\hat v_{t-1}, v_t)` for AMSGrad; L2
+    ``weight_decay`` λ is added to the gradient (coupled). Differences from torch:
+    ``betas=(b1, b2)`` is spelled ``beta1, beta2``; torch's ``decoupled_weight_decay=True``
+    is :func:`helpers.optimizers.adamw`.
     """
-    _check("adam", lr=(lr, 0, None, False), beta1=(beta1, 0, 1, False),
+    return _adam("adam", lr, beta1, beta2, eps, weight_decay, amsgrad, decoupled=False)
+
+
+def _adam(name, lr, beta1, beta2, eps, weight_decay, amsgrad, decoupled):
+    """Adam's update; ``decoupled`` multiplies θ by 1 − ηλ before the step instead of adding
+    λθ to the gradient (torch's ``decoupled_weight_decay``, i.e. AdamW)."""
+    _check(name, lr=(lr, 0, None, False), beta1=(beta1, 0, 1, False),
            beta2=(beta2, 0, 1, False), eps=(eps, 0, None, False),
            weight_decay=(weight_decay, 0, None, False))
 
@@ -246,7 +251,7 @@ def adam(lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0,
 
     def update(grad, state, params, objective=None):
         eta, t = _lr(lr, state.count), state.count + 1
-        if decoupled_weight_decay:
+        if decoupled:
             g = np.asarray(grad, dtype=float)
             params = params * (1 - eta * weight_decay) if weight_decay else params
         else:
@@ -259,8 +264,8 @@ def adam(lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0,
         return params - step_size * (m / denom), AdamState(t, m, v, vmax)
 
     hyper = dict(lr=lr, beta1=beta1, beta2=beta2, eps=eps, weight_decay=weight_decay,
-                 amsgrad=amsgrad, decoupled_weight_decay=decoupled_weight_decay)
-    return Optimizer(init, update, "adam", hyper)
+                 amsgrad=amsgrad)
+    return Optimizer(init, update, name, hyper)
 
 
 alias("gd", "sgd")
