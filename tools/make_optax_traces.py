@@ -18,7 +18,6 @@ parameters are not a plain array (e.g. optax.lookahead's fast/slow pair).
 """
 from __future__ import annotations
 
-import argparse
 import importlib
 import pkgutil
 import sys
@@ -33,7 +32,7 @@ jax.config.update("jax_enable_x64", True)
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tools"))
-from _traces import write_or_check  # noqa: E402
+from _traces import case_record, parse_args, write_or_check  # noqa: E402
 
 from helpers import objectives, optimizers  # noqa: E402
 
@@ -67,19 +66,13 @@ def record(case_id, name, hyper, objective, obj_kwargs, steps, schedule):
     full = dict(optimizers.get(name, **hyper).hyper)     # every hyper-parameter, defaults too
     tx, text = OPTAX[name](full)
     xs = RUNNERS.get(name, plain_run)(tx, obj.x0, obj.grad, steps)
-    if not np.all(np.isfinite(xs)):
-        raise RuntimeError(f"{case_id}: the optax run diverged; pick another case")
-    return dict(id=case_id, optimizer=name, hyper=full, schedule=None, objective=objective,
-                objective_kwargs=obj_kwargs, x0=obj.x0.tolist(), steps=steps, reference=text,
-                xs=xs.tolist())
+    return case_record("optax", case_id, name, full, None, objective, obj_kwargs, obj.x0, steps,
+                       text, xs)
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--check", action="store_true", help="compare with the stored file instead")
-    args = ap.parse_args()
-    versions = {"optax": optax.__version__, "jax": jax.__version__,
-                          "numpy": np.__version__}
+    args = parse_args(__doc__)
+    versions = {"optax": optax.__version__, "jax": jax.__version__, "numpy": np.__version__}
     write_or_check(OUT, "optax", versions, [record(*c) for c in CASES], args.check, ROOT)
 
 

@@ -11,7 +11,6 @@ and stores every iterate with the versions used. Run from the repository root:
 """
 from __future__ import annotations
 
-import argparse
 import importlib
 import pkgutil
 import sys
@@ -23,7 +22,7 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tools"))
-from _traces import write_or_check  # noqa: E402
+from _traces import case_record, parse_args, write_or_check  # noqa: E402
 
 from helpers import objectives, optimizers  # noqa: E402
 
@@ -73,18 +72,12 @@ def record(case_id, name, hyper, objective, obj_kwargs, steps, schedule):
         if sched:
             sched.step()
         xs.append(p.detach().numpy().ravel().copy())
-    xs = np.array(xs)
-    if not np.all(np.isfinite(xs)):
-        raise RuntimeError(f"{case_id}: the torch run diverged; pick another case")
-    return dict(id=case_id, optimizer=name, hyper=full, schedule=schedule, objective=objective,
-                objective_kwargs=obj_kwargs, x0=obj.x0.tolist(), steps=steps, reference=text,
-                xs=xs.tolist())
+    return case_record("torch", case_id, name, full, schedule, objective, obj_kwargs, obj.x0,
+                       steps, text, xs)
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--check", action="store_true", help="compare with the stored file instead")
-    args = ap.parse_args()
+    args = parse_args(__doc__)
     torch.set_default_dtype(torch.float64)
     versions = {"torch": torch.__version__.split("+")[0], "numpy": np.__version__}
     write_or_check(OUT, "torch", versions, [record(*c) for c in CASES], args.check, ROOT)
