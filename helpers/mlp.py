@@ -23,7 +23,7 @@ import numpy as np
 
 from . import initializers
 
-__all__ = ["MLP", "History", "LayerStats", "train"]
+__all__ = ["MLP", "Block", "History", "LayerStats", "train"]
 
 _ACT = {
     "relu": (lambda z: np.maximum(z, 0.0), lambda z, a: (z > 0).astype(float)),
@@ -31,6 +31,20 @@ _ACT = {
     "sigmoid": (lambda z: 0.5 * (1 + np.tanh(z / 2)), lambda z, a: a * (1 - a)),
     "linear": (lambda z: z, lambda z, a: np.ones_like(z)),
 }
+
+
+class Block(NamedTuple):
+    """One parameter of an MLP inside the flat θ: ``theta[index].reshape(shape)``."""
+
+    name: str          # "W1", "b1", "W2", ...
+    index: slice
+    shape: tuple
+    hidden: bool       # a hidden→hidden weight matrix (neither the first nor the last layer)
+
+
+def _log_softmax(logits):
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
 
 
 class MLP:
@@ -55,18 +69,25 @@ class MLP:
         return f"MLP({self.sizes}, activation={self.activation!r}, {self.size} parameters)"
 
     # ------------------------------------------------------------------ parameters
+    def blocks(self):
+        """Where each parameter lives in θ: ``[Block("W1", slice, shape, hidden), Block("b1",
+        …), …]``, with ``theta[block.index].reshape(block.shape)`` the parameter."""
+        out, k, n = [], 0, len(self.shapes)
+        for layer, (w_shape, b_shape) in enumerate(self.shapes, start=1):
+            for name, shape in ((f"W{layer}", w_shape), (f"b{layer}", b_shape)):
+                size = int(np.prod(shape))
+                out.append(Block(name, slice(k, k + size), shape,
+                                 name[0] == "W" and 1 < layer < n))
+                k += size
+        return out
+
     def unflatten(self, theta):
         """``[(W1, b1), (W2, b2), …]`` as views into ``theta``."""
         theta = np.asarray(theta, dtype=float)
         if theta.shape != (self.size,):
             raise ValueError(f"theta must have shape ({self.size},), got {theta.shape}")
-        out, k = [], 0
-        for (o, i), _ in self.shapes:
-            W = theta[k:k + o * i].reshape(o, i)
-            b = theta[k + o * i:k + o * i + o]
-            out.append((W, b))
-            k += o * i + o
-        return out
+        views = [theta[b.index].reshape(b.shape) for b in self.blocks()]
+        return list(zip(views[::2], views[1::2]))
 
     @staticmethod
     def flatten(layers):
@@ -117,8 +138,7 @@ class MLP:
         """Softmax cross-entropy loss per example and the output errors, layer by layer."""
         logits, cache = self.forward(theta, X, masks)
         y = np.asarray(y)
-        shifted = logits - logits.max(axis=1, keepdims=True)
-        logp = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        logp = _log_softmax(logits)
         losses = -logp[np.arange(len(y)), y]
         delta = np.exp(logp)
         delta[np.arange(len(y)), y] -= 1.0                # ∂ℓ_i/∂z_out for each example
@@ -138,9 +158,7 @@ class MLP:
 
     def loss(self, theta, X, y):
         """Mean cross-entropy."""
-        logits, _ = self.forward(theta, X)
-        shifted = logits - logits.max(axis=1, keepdims=True)
-        logp = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        logp = _log_softmax(self.forward(theta, X)[0])
         return float(-logp[np.arange(len(y)), np.asarray(y)].mean())
 
     def loss_and_grad(self, theta, X, y, masks=None):

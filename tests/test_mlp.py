@@ -121,3 +121,15 @@ def test_early_stopping_returns_the_best_validation_parameters(digits):
         mlp.train(net, opt, Xfit, yfit, steps=5, patience=3)
     with pytest.raises(ValueError, match="patience"):
         mlp.train(net, opt, Xfit, yfit, steps=5, patience=0, X_val=Xval, y_val=yval)
+
+
+def test_mlp_blocks_match_unflatten():
+    net = mlp.MLP((64, 32, 16, 10))
+    theta = net.init(0)
+    blocks = net.blocks()
+    assert [b.name for b in blocks] == ["W1", "b1", "W2", "b2", "W3", "b3"]
+    assert [b.name for b in blocks if b.hidden] == ["W2"]
+    for (W, bias), (bw, bb) in zip(net.unflatten(theta), zip(blocks[::2], blocks[1::2])):
+        np.testing.assert_array_equal(theta[bw.index].reshape(bw.shape), W)
+        np.testing.assert_array_equal(theta[bb.index], bias)
+    assert blocks[-1].index.stop == net.size

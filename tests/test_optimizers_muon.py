@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from helpers import mlp, objectives, optimizers, reference, run
+from helpers import objectives, optimizers, reference, run
 
 
 def test_registry_defaults_follow_torch():
@@ -77,13 +77,3 @@ def test_partition_equals_its_parts_and_checks_coverage():
         optimizers.partition([(slice(0, 4), whole), (slice(3, 6), whole)]).init(np.zeros(6))
 
 
-def test_mlp_blocks_match_unflatten():
-    net = mlp.MLP((64, 32, 16, 10))
-    theta = net.init(0)
-    blocks = optimizers.mlp_blocks(net)
-    assert [b.name for b in blocks] == ["W1", "b1", "W2", "b2", "W3", "b3"]
-    assert [b.name for b in blocks if b.hidden] == ["W2"]
-    for (W, bias), (bw, bb) in zip(net.unflatten(theta), zip(blocks[::2], blocks[1::2])):
-        np.testing.assert_array_equal(theta[bw.index].reshape(bw.shape), W)
-        np.testing.assert_array_equal(theta[bb.index], bias)
-    assert blocks[-1].index.stop == net.size

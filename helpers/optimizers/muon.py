@@ -1,6 +1,6 @@
 r"""Muon (02_sota_optimizers/04): momentum orthogonalized by Newton–Schulz, as ``torch.optim.Muon``;
 ``partition`` applies different optimizers to slices of a flat θ (as ``optax.multi_transform``)
-and ``mlp_blocks`` names the slices and shapes of an :class:`helpers.mlp.MLP`'s parameters."""
+and :meth:`helpers.mlp.MLP.blocks` names the slices and shapes of an MLP's parameters."""
 from __future__ import annotations
 
 import math
@@ -10,7 +10,7 @@ import numpy as np
 
 from ._core import Optimizer, _asarray, _check, _lr, register
 
-__all__ = ["muon", "newton_schulz", "partition", "mlp_blocks", "Block"]
+__all__ = ["muon", "newton_schulz", "partition"]
 
 NS_COEFFICIENTS = (3.4445, -4.7750, 2.0315)     # Jordan et al. 2024, torch's defaults
 
@@ -164,25 +164,3 @@ def partition(parts, name="partition") -> Optimizer:
 
     hyper = dict(parts=[(opt.name, dict(opt.hyper or {})) for _, opt in parts])
     return Optimizer(init, update, name, hyper)
-
-
-class Block(NamedTuple):
-    """One parameter of an MLP inside the flat θ: ``theta[index].reshape(shape)``."""
-
-    name: str          # "W1", "b1", "W2", ...
-    index: slice
-    shape: tuple
-    hidden: bool       # a hidden→hidden weight matrix (neither the first nor the last layer)
-
-
-def mlp_blocks(net) -> list[Block]:
-    """The slices and shapes of an :class:`helpers.mlp.MLP`'s weights and biases, in θ's order
-    (built from ``net.shapes``, as :meth:`MLP.unflatten` lays them out)."""
-    blocks, k, n = [], 0, len(net.shapes)
-    for layer, (w_shape, b_shape) in enumerate(net.shapes, start=1):
-        size = w_shape[0] * w_shape[1]
-        blocks.append(Block(f"W{layer}", slice(k, k + size), tuple(w_shape), 1 < layer < n))
-        blocks.append(Block(f"b{layer}", slice(k + size, k + size + b_shape[0]), tuple(b_shape),
-                            False))
-        k += size + b_shape[0]
-    return blocks
