@@ -6,19 +6,21 @@ import json
 import numpy as np
 
 
-def write_or_check(out, library, versions, cases, check, root):
-    """Write ``{"library", "versions", "cases"}`` to ``out``; with ``check``, print the largest
-    difference between the stored iterates and the fresh ones instead."""
+def write_or_check(out, library, versions, cases, check, root, values="xs", **extra):
+    """Write ``{"library", **extra, "versions", "cases"}`` to ``out``; with ``check``, print
+    the largest difference between the stored ``values`` of each case and the fresh ones
+    instead. Returns that difference (0 after writing)."""
     if check:
         old = json.loads(out.read_text())
-        worst = max(np.max(np.abs(np.array(a["xs"]) - np.array(b["xs"])))
+        worst = max(np.max(np.abs(np.array(a[values]) - np.array(b[values])))
                     for a, b in zip(old["cases"], cases, strict=True))
         print(f"max deviation between stored and fresh {library} traces: {worst:.3g}")
-        return
-    data = dict(library=library, versions=versions, cases=cases)
+        return float(worst)
+    data = dict(library=library, **extra, versions=versions, cases=cases)
     out.write_text(json.dumps(data, separators=(",", ":")) + "\n")
     size = out.stat().st_size / 1e3
     print(f"wrote {len(cases)} cases to {out.relative_to(root)} ({size:.0f} kB)")
+    return 0.0
 
 
 def parse_args(doc):

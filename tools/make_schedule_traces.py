@@ -15,8 +15,6 @@ repository root:
 """
 from __future__ import annotations
 
-import argparse
-import json
 import math
 import sys
 from pathlib import Path
@@ -27,6 +25,8 @@ from torch.optim import lr_scheduler as S
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "helpers" / "reference" / "torch_lr_scheduler.json"
+sys.path.insert(0, str(ROOT / "tools"))
+from _traces import parse_args, write_or_check  # noqa: E402
 
 
 def _inverse_sqrt(W):
@@ -117,20 +117,11 @@ def record(case_id, name, kwargs, lr, steps, make, text):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--check", action="store_true", help="compare with the stored file instead")
-    args = ap.parse_args()
-    data = dict(library="torch", kind="lr_scheduler",
-                versions={"torch": torch.__version__.split("+")[0], "numpy": np.__version__},
-                cases=[record(*c) for c in CASES])
-    if args.check:
-        old = json.loads(OUT.read_text())
-        same = old["cases"] == data["cases"]
-        print("identical" if same else "DIFFERENT from the stored traces")
-        sys.exit(0 if same else 1)
-    OUT.write_text(json.dumps(data, indent=1) + "\n")
-    print(f"wrote {len(data['cases'])} cases to {OUT.relative_to(ROOT)}")
-
+    args = parse_args(__doc__)
+    versions = {"torch": torch.__version__.split("+")[0], "numpy": np.__version__}
+    worst = write_or_check(OUT, "torch", versions, [record(*c) for c in CASES], args.check, ROOT,
+                           values="lrs", kind="lr_scheduler")
+    sys.exit(1 if worst else 0)
 
 if __name__ == "__main__":
     main()
