@@ -4,7 +4,9 @@ Parameters live in one flat vector ``theta`` so that every optimizer of
 :mod:`helpers.optimizers` trains it unchanged; :meth:`MLP.unflatten` gives the
 per-layer ``(W, b)`` views (``W`` of shape (fan_out, fan_in), as torch.nn.Linear).
 The loss is the mean softmax cross-entropy; :meth:`MLP.per_example_grads` gives one
-gradient row per example (for noise, Fisher and K-FAC statistics). :func:`train` can
+gradient row per example (for noise, Fisher and K-FAC statistics); :meth:`MLP.hvp`,
+:meth:`MLP.gvp`, :meth:`MLP.fisher` and :meth:`MLP.layer_grads` give curvature (exact
+Hessian- and Gauss–Newton-vector products by a second pass, Pearlmutter 1994). :func:`train` can
 regularize with inverted dropout on the hidden layers and stop early on a validation loss.
 
 >>> from helpers import data, mlp, optimizers
@@ -22,14 +24,18 @@ from typing import NamedTuple
 import numpy as np
 
 from . import initializers
+from .objectives import Objective
 
-__all__ = ["MLP", "Block", "History", "LayerStats", "train"]
+__all__ = ["MLP", "Block", "History", "LayerStats", "NetworkObjective", "train"]
 
+# activation σ, its derivative σ'(z, a) and second derivative σ''(z, a), with a = σ(z)
 _ACT = {
-    "relu": (lambda z: np.maximum(z, 0.0), lambda z, a: (z > 0).astype(float)),
-    "tanh": (np.tanh, lambda z, a: 1.0 - a * a),
-    "sigmoid": (lambda z: 0.5 * (1 + np.tanh(z / 2)), lambda z, a: a * (1 - a)),
-    "linear": (lambda z: z, lambda z, a: np.ones_like(z)),
+    "relu": (lambda z: np.maximum(z, 0.0), lambda z, a: (z > 0).astype(float),
+             lambda z, a: np.zeros_like(z)),
+    "tanh": (np.tanh, lambda z, a: 1.0 - a * a, lambda z, a: -2 * a * (1.0 - a * a)),
+    "sigmoid": (lambda z: 0.5 * (1 + np.tanh(z / 2)), lambda z, a: a * (1 - a),
+                lambda z, a: a * (1 - a) * (1 - 2 * a)),
+    "linear": (lambda z: z, lambda z, a: np.ones_like(z), lambda z, a: np.zeros_like(z)),
 }
 
 
@@ -201,11 +207,136 @@ class MLP:
                               np.array([((d.T @ a) / n).std() for d, (a, _, _) in
                                         zip(deltas, cache)]))
 
+    # ------------------------------------------------------------------ curvature
+    def objective(self, X, y, x0=None, name=None):
+        """The mean cross-entropy on ``(X, y)`` as a :class:`NetworkObjective`, so that
+        :func:`helpers.run` and curvature methods (Hessian, Fisher, their vector products)
+        work on the network as on any test function. ``x0`` defaults to ``init(0)``."""
+        X, y = np.asarray(X, dtype=float), np.asarray(y)
+        x0 = self.init(0) if x0 is None else np.asarray(x0, dtype=float)
+        return NetworkObjective(
+            name=name or f"mlp{'-'.join(map(str, self.sizes))} on {len(y)} examples",
+            expr=None, symbols=(), f=lambda t: self.loss(t, X, y),
+            grad=lambda t: self.grad(t, X, y), hess=lambda t: self.hessian(t, X, y),
+            x0=x0, model=self, X=X, y=y)
+
+    def layer_matrices(self, vec):
+        """Per layer, the ``(fan_out, fan_in + 1)`` matrix ``[W | b]`` of a flat vector
+        (θ, a gradient or a step): the layout in which K-FAC's Kronecker factors act."""
+        return [np.column_stack([W, b]) for W, b in self.unflatten(vec)]
+
+    def from_layer_matrices(self, mats):
+        """The flat vector whose :meth:`layer_matrices` are ``mats``."""
+        return self.flatten([(M[:, :-1], M[:, -1]) for M in mats])
+
+    def sample_targets(self, theta, X, rng):
+        """Labels drawn from the model's own predictive distribution p(y | x, θ), one per
+        row of ``X`` (what the true Fisher averages over)."""
+        cum = np.exp(_log_softmax(self.forward(theta, X)[0])).cumsum(axis=1)
+        return np.minimum((rng.random((len(cum), 1)) > cum).sum(axis=1), cum.shape[1] - 1)
+
+    def layer_grads(self, theta, X, y):
+        """K-FAC's statistics: per layer ``(ā, δ)`` with ``ā`` (n, fan_in + 1) the layer's
+        inputs with a 1 appended and ``δ`` (n, fan_out) the per-example ∂ℓ_i/∂z, so that
+        example i's gradient of ``[W | b]`` is the outer product δ_i ā_iᵀ."""
+        _, deltas, cache = self._deltas(theta, X, y)
+        return [(np.column_stack([a, np.ones(len(a))]), d) for d, (a, _, _) in zip(deltas, cache)]
+
+    def _curvature_product(self, theta, X, y, v, exact):
+        """``H v`` (``exact``) or the Gauss–Newton product ``G v`` of the mean loss, by one
+        forward pass of directional derivatives R(·) and one backward pass (Pearlmutter 1994)."""
+        layers, dirs = self.unflatten(theta), self.unflatten(v)
+        logits, cache = self.forward(theta, X)
+        _, d1, d2 = _ACT[self.activation]
+        ra, ras, rzs = np.zeros_like(cache[0][0]), [], []
+        for (W, _), (V, c), (a, z, out) in zip(layers, dirs, cache):
+            ras.append(ra)                                  # R(input of this layer)
+            rzs.append(ra @ W.T + a @ V.T + c)              # R(z)
+            ra = rzs[-1] * d1(z, out)
+        p, n = np.exp(_log_softmax(logits)), len(logits)
+        rdelta = p * rzs[-1] - p * (p * rzs[-1]).sum(axis=1, keepdims=True)   # (diag p − ppᵀ) Rz
+        if exact:
+            delta = p.copy()
+            delta[np.arange(n), np.asarray(y)] -= 1.0
+        grads = [None] * len(layers)
+        for k in range(len(layers) - 1, -1, -1):
+            gW = rdelta.T @ cache[k][0] + (delta.T @ ras[k] if exact else 0.0)
+            grads[k] = (gW / n, rdelta.sum(axis=0) / n)
+            if k:
+                W, V, (_, z, out) = layers[k][0], dirs[k][0], cache[k - 1]
+                new = (rdelta @ W) * d1(z, out)
+                if exact:                                   # the terms Gauss–Newton drops
+                    back = delta @ W
+                    new += (delta @ V) * d1(z, out) + back * d2(z, out) * rzs[k - 1]
+                    delta = back * d1(z, out)
+                rdelta = new
+        return self.flatten(grads)
+
+    def hvp(self, theta, X, y, v):
+        """Exact Hessian-vector product ``∇²f(θ) v`` of the mean cross-entropy."""
+        return self._curvature_product(theta, X, y, _vec(v, self.size), exact=True)
+
+    def gvp(self, theta, X, v):
+        """Generalized Gauss–Newton product ``Jᵀ(diag p − ppᵀ)J v / n``. For softmax
+        cross-entropy this is also the true Fisher times ``v``; it needs no labels."""
+        return self._curvature_product(theta, X, None, _vec(v, self.size), exact=False)
+
+    def hessian(self, theta, X, y):
+        """The full ``(size, size)`` Hessian, one :meth:`hvp` per column (small nets only)."""
+        return np.column_stack([self.hvp(theta, X, y, e) for e in np.eye(self.size)])
+
+    def fisher(self, theta, X, y=None, kind="true"):
+        """The exact Fisher matrix on ``X`` (small nets only).
+
+        ``kind="true"``: ``(1/n) Σ_i Σ_c p(c | x_i) g_ic g_icᵀ`` with g_ic the gradient of
+        −log p(c | x_i), every class weighted by the model's probability (it equals the
+        Gauss–Newton matrix); ``kind="empirical"``: ``(1/n) Σ_i g_i g_iᵀ`` at the labels ``y``.
+        """
+        if kind == "empirical":
+            if y is None:
+                raise ValueError("fisher: kind='empirical' needs the labels y")
+            G = self.per_example_grads(theta, X, y)
+            return G.T @ G / len(G)
+        if kind != "true":
+            raise ValueError(f"fisher: invalid kind={kind!r}; must be 'true' or 'empirical'")
+        p, n = np.exp(_log_softmax(self.forward(theta, X)[0])), len(X)
+        R = np.concatenate([np.sqrt(p[:, [c]]) * self.per_example_grads(theta, X, np.full(n, c))
+                            for c in range(p.shape[1])])
+        return R.T @ R / n
+
     def predict(self, theta, X):
         return self.forward(theta, X)[0].argmax(axis=1)
 
     def accuracy(self, theta, X, y):
         return float(np.mean(self.predict(theta, X) == np.asarray(y)))
+
+
+def _vec(v, size):
+    v = np.asarray(v, dtype=float)
+    if v.shape != (size,):
+        raise ValueError(f"v must have shape ({size},), got {v.shape}")
+    return v
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class NetworkObjective(Objective):
+    """An :class:`MLP`'s mean cross-entropy on a fixed data set (or minibatch) as an
+    objective: ``f``, ``grad``, ``hess`` (dense, small nets), the exact ``hvp``, the
+    Fisher (``fisher``, and ``fvp`` its product) and the data for methods that need
+    layer statistics (K-FAC). :func:`train` hands one per minibatch to the optimizer."""
+
+    model: MLP | None = None
+    X: np.ndarray | None = None
+    y: np.ndarray | None = None
+
+    def hvp(self, x, v):
+        return self.model.hvp(x, self.X, self.y, v)
+
+    def fvp(self, x, v):
+        return self.model.gvp(x, self.X, v)
+
+    def fisher(self, x, kind="true"):
+        return self.model.fisher(x, self.X, self.y, kind)
 
 
 class LayerStats(NamedTuple):
@@ -250,7 +381,9 @@ def train(model, optimizer, X, y, *, steps, batch_size=64, seed=0, theta0=None, 
     """Minibatch training with per-epoch reshuffling (as torch's ``DataLoader(shuffle=True)``).
 
     A non-finite minibatch loss, or one ``blowup`` times the first, stops the run and
-    flags it ``diverged`` at that step.
+    flags it ``diverged`` at that step. Each step hands the optimizer the minibatch's
+    :class:`NetworkObjective` (``model.objective(X[idx], y[idx])``), so curvature methods
+    can ask for its loss, Hessian- or Fisher-vector products and layer statistics.
 
     Regularization (both off by default, leaving the run bit-for-bit unchanged):
 
@@ -307,7 +440,8 @@ def train(model, optimizer, X, y, *, steps, batch_size=64, seed=0, theta0=None, 
                 diverged_at, message = t, f"diverged at step {t}: minibatch loss {loss:.3g}"
                 break
             batch.append(loss)
-            theta, state = optimizer.update(g, state, theta, None)
+            theta, state = optimizer.update(g, state, theta,
+                                            model.objective(X[idx], y[idx], x0=theta))
             if ((t + 1) % eval_every == 0 or t + 1 == steps) and evaluate(t + 1):
                 stopped = True
                 message = (f"stopped early at step {t + 1}: no better validation loss in "

@@ -29,6 +29,8 @@ class Objective:
     x0 : default start; minima : known minimizers (polished to machine precision);
     f_min : the global minimum value (``None`` when unbounded below);
     bounds : plotting window per coordinate; log_scale : contour colours on a log scale.
+    residuals, jac : for a sum of squares ``f = Σ_j r_j(x)²``, the residual vector ``r(x)``
+        and its Jacobian (``None`` otherwise); they give the Gauss–Newton matrix 2JᵀJ.
     """
 
     name: str
@@ -44,6 +46,8 @@ class Objective:
     log_scale: bool = False
     description: str = ""
     params: dict = field(default_factory=dict)
+    residuals: Callable | None = None
+    jac: Callable | None = None
 
     @property
     def dim(self) -> int:
@@ -52,6 +56,25 @@ class Objective:
     def hvp(self, x, v):
         """Hessian-vector product ``H(x) v``."""
         return self.hess(x) @ np.asarray(v, dtype=float)
+
+    def fisher(self, x):
+        """The metric natural gradient descent uses on a test function.
+
+        For a sum of squares, the Gauss–Newton matrix ``2 J(x)ᵀJ(x)``: the Fisher of the
+        Gaussian model whose mean is the residual vector, with ``f`` its negative
+        log-likelihood. For a quadratic, its (constant) Hessian ``A``. Others raise.
+        """
+        if self.jac is not None:
+            J = self.jac(x)
+            return 2.0 * J.T @ J
+        if "A" in self.params:
+            return np.array(self.params["A"], dtype=float)
+        raise ValueError(f"{self.name} has no Fisher metric: it is neither written as a sum "
+                         "of squares (from_expr(..., residuals=...)) nor a quadratic")
+
+    def fvp(self, x, v):
+        """Fisher-vector product ``F(x) v``."""
+        return self.fisher(x) @ np.asarray(v, dtype=float)
 
     def nearest_minimum(self, x):
         """The known minimizer closest to ``x`` (``None`` if there is none)."""
@@ -116,11 +139,14 @@ def _polish(grad, hess, x, iters=50):
 
 
 def from_expr(expr, symbols, *, name="custom", x0=None, minima=(), f_min=None, bounds=None,
-              log_scale=False, description="", polish=True, params=None) -> Objective:
+              log_scale=False, description="", polish=True, params=None,
+              residuals=None) -> Objective:
     """Make an :class:`Objective` from any SymPy expression.
 
     ``minima`` may be approximate: with ``polish`` they are refined by Newton's method
     on the lambdified gradient; ``f_min`` defaults to the smallest value among them.
+    ``residuals``: SymPy expressions r_j with ``expr = Σ r_j²`` (checked at random points),
+    which give the objective ``residuals``, ``jac`` and a Gauss–Newton :meth:`~Objective.fisher`.
     """
     symbols = tuple(symbols)
     n = len(symbols)
@@ -134,9 +160,18 @@ def from_expr(expr, symbols, *, name="custom", x0=None, minima=(), f_min=None, b
     if f_min is None and mins:
         f_min = float(min(f(m) for m in mins))
     x0 = np.zeros(n) if x0 is None else np.asarray(x0, dtype=float)
+    res = jac = None
+    if residuals is not None:
+        residuals = list(residuals)
+        res = _vectorize(symbols, residuals, (len(residuals),))
+        jac = _vectorize(symbols, [sp.diff(r, s) for r in residuals for s in symbols],
+                         (len(residuals), n))
+        pts = np.random.default_rng(0).uniform(-2, 2, (n, 5))
+        if not np.allclose((res(pts) ** 2).sum(axis=0), f(pts), rtol=1e-10, atol=1e-10):
+            raise ValueError(f"{name}: the residuals' squares do not sum to the expression")
     return Objective(name, expr, symbols, f, grad, hess, x0, mins, f_min,
                      None if bounds is None else tuple(tuple(map(float, b)) for b in bounds),
-                     log_scale, description, dict(params or {}))
+                     log_scale, description, dict(params or {}), res, jac)
 
 
 def least_squares(X, y, *, l2=0.0, name="least_squares", description="") -> FiniteSumObjective:
@@ -281,16 +316,20 @@ def _zoo(name, expr, **kw):
 
 
 _zoo("elongated_valley", x**2 / 20 + 5 * y**2, x0=(-9, 1.5), minima=[(0, 0)],
+     residuals=[x / sp.sqrt(20), sp.sqrt(5) * y],
      bounds=((-10, 10), (-2.5, 2.5)), polish=False,
      description="a long narrow quadratic valley, κ = 100 (L = 10, μ = 0.1)")
-_zoo("beale", (sp.Rational(3, 2) - x + x * y)**2 + (sp.Rational(9, 4) - x + x * y**2)**2
-     + (sp.Rational(21, 8) - x + x * y**3)**2, x0=(1, 1.5), minima=[(3, 0.5)],
+_BEALE = [sp.Rational(3, 2) - x + x * y, sp.Rational(9, 4) - x + x * y**2,
+          sp.Rational(21, 8) - x + x * y**3]
+_zoo("beale", _BEALE[0]**2 + _BEALE[1]**2 + _BEALE[2]**2, residuals=_BEALE, x0=(1, 1.5), minima=[(3, 0.5)],
      bounds=((-4.5, 4.5), (-4.5, 4.5)), log_scale=True,
      description="flat plateaus and sharp ridges; global minimum at (3, 0.5)")
 _zoo("himmelblau", (x**2 + y - 11)**2 + (x + y**2 - 7)**2, x0=(0, 0),
+     residuals=[x**2 + y - 11, x + y**2 - 7],
      minima=[(3, 2), (-2.805118, 3.131312), (-3.779310, -3.283186), (3.584428, -1.848126)],
      bounds=((-5, 5), (-5, 5)), log_scale=True, description="four equal minima")
 _zoo("booth", (x + 2 * y - 7)**2 + (2 * x + y - 5)**2, x0=(-8, -8), minima=[(1, 3)],
+     residuals=[x + 2 * y - 7, 2 * x + y - 5],
      bounds=((-10, 10), (-10, 10)), description="a gently tilted quadratic bowl")
 _zoo("rastrigin", 20 + x**2 - 10 * sp.cos(2 * sp.pi * x) + y**2 - 10 * sp.cos(2 * sp.pi * y),
      x0=(2.2, 2.3), minima=[(0, 0)], bounds=((-5.12, 5.12), (-5.12, 5.12)),
@@ -324,9 +363,10 @@ def rosenbrock(n=2, a=1.0, b=100.0):
     th = XY if n == 2 else sp.symbols(f"theta1:{n + 1}", real=True)
     a_, b_ = sp.nsimplify(a), sp.nsimplify(b)
     expr = sum(b_ * (th[i + 1] - th[i]**2)**2 + (a_ - th[i])**2 for i in range(n - 1))
+    res = [r for i in range(n - 1) for r in (sp.sqrt(b_) * (th[i + 1] - th[i]**2), a_ - th[i])]
     x0 = np.tile([-1.2, 1.0], n)[:n] if n > 2 else (-1.5, 2.0)
     mins = [(a, a**2)] if n == 2 else ([np.ones(n)] if a == 1 else [])
-    return from_expr(expr, th, name="rosenbrock", x0=x0, minima=mins,
+    return from_expr(expr, th, name="rosenbrock", x0=x0, minima=mins, residuals=res,
                      bounds=((-2, 2), (-1, 3)) if n == 2 else None, log_scale=True,
                      description=f"Rosenbrock's banana valley in {n}-D",
                      params={"n": n, "a": a, "b": b})

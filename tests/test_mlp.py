@@ -133,3 +133,96 @@ def test_mlp_blocks_match_unflatten():
         np.testing.assert_array_equal(theta[bw.index].reshape(bw.shape), W)
         np.testing.assert_array_equal(theta[bb.index], bias)
     assert blocks[-1].index.stop == net.size
+
+
+# ------------------------------------------------------------------ curvature products
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid", "linear"])
+def test_hessian_vector_product_matches_finite_differences_of_the_gradient(digits, activation):
+    Xtr, _, ytr, _ = digits
+    net = mlp.MLP((64, 6, 5, 10), activation)
+    theta, X, y = net.init(2, bias=0.1), Xtr[:20], ytr[:20]
+    v = np.random.default_rng(0).standard_normal(net.size)
+    h = 1e-5
+    fd = (net.grad(theta + h * v, X, y) - net.grad(theta - h * v, X, y)) / (2 * h)
+    np.testing.assert_allclose(net.hvp(theta, X, y, v), fd, atol=1e-7 * np.abs(fd).max())
+    H = net.hessian(theta, X, y)
+    np.testing.assert_allclose(H, H.T, atol=1e-14)
+    np.testing.assert_allclose(H @ v, net.hvp(theta, X, y, v), atol=1e-12)
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_true_fisher_is_the_gauss_newton_matrix_and_psd(digits, activation):
+    Xtr, _, ytr, _ = digits
+    net = mlp.MLP((64, 5, 10), activation)
+    theta, X, y = net.init(4), Xtr[:25], ytr[:25]
+    F = net.fisher(theta, X)
+    G = np.column_stack([net.gvp(theta, X, e) for e in np.eye(net.size)])
+    np.testing.assert_allclose(F, G, atol=1e-14 * np.abs(F).max() * net.size)
+    assert np.linalg.eigvalsh(F).min() > -1e-12
+    # the empirical Fisher is a different matrix at the same point
+    Fe = net.fisher(theta, X, y, kind="empirical")
+    Gi = net.per_example_grads(theta, X, y)
+    np.testing.assert_allclose(Fe, Gi.T @ Gi / len(Gi), atol=1e-15)
+    assert np.linalg.norm(Fe - F) > 0.1 * np.linalg.norm(F)
+    # the true Fisher is the mean over model-sampled labels of g gᵀ
+    rng = np.random.default_rng(0)
+    Fs = np.mean([net.fisher(theta, X, net.sample_targets(theta, X, rng), kind="empirical")
+                  for _ in range(400)], axis=0)
+    assert np.linalg.norm(Fs - F) < 0.1 * np.linalg.norm(F)
+
+
+def test_layer_grads_rebuild_the_per_example_gradients(digits):
+    Xtr, _, ytr, _ = digits
+    net = mlp.MLP((64, 7, 10))
+    theta, X, y = net.init(5), Xtr[:11], ytr[:11]
+    stats = net.layer_grads(theta, X, y)
+    assert [a.shape for a, _ in stats] == [(11, 65), (11, 8)]
+    rebuilt = [net.from_layer_matrices([np.outer(d[i], a[i]) for a, d in stats])
+               for i in range(11)]
+    np.testing.assert_allclose(rebuilt, net.per_example_grads(theta, X, y), atol=1e-15)
+    v = np.arange(net.size, dtype=float)
+    np.testing.assert_array_equal(net.from_layer_matrices(net.layer_matrices(v)), v)
+
+
+def test_sample_targets_follow_the_model_distribution(digits):
+    Xtr, _, _, _ = digits
+    net = mlp.MLP((64, 10))
+    theta = net.init(0) * 3
+    x = np.repeat(Xtr[:1], 20000, axis=0)
+    counts = np.bincount(net.sample_targets(theta, x, np.random.default_rng(1)), minlength=10)
+    logits = net.forward(theta, Xtr[:1])[0][0]
+    p = np.exp(logits - logits.max()) / np.exp(logits - logits.max()).sum()
+    np.testing.assert_allclose(counts / 20000, p, atol=0.015)
+
+
+def test_network_objective_runs_like_a_test_function(digits):
+    from helpers import run
+    Xtr, _, ytr, _ = digits
+    net = mlp.MLP((64, 10))
+    obj = net.objective(Xtr[:200], ytr[:200])
+    assert obj.dim == net.size and obj.f(obj.x0) == pytest.approx(net.loss(obj.x0, Xtr[:200],
+                                                                          ytr[:200]))
+    v = np.ones(net.size)
+    np.testing.assert_allclose(obj.fvp(obj.x0, v), obj.fisher(obj.x0) @ v, atol=1e-12)
+    traj = run(optimizers.sgd(lr=0.5), obj, steps=30)
+    assert traj.fs[-1] < 0.5 * traj.fs[0] and not traj.diverged
+    with pytest.raises(ValueError, match="v must have shape"):
+        net.hvp(obj.x0, Xtr[:5], ytr[:5], np.ones(3))
+    with pytest.raises(ValueError, match="kind"):
+        net.fisher(obj.x0, Xtr[:5], kind="exact")
+
+
+def test_train_hands_the_minibatch_objective_to_the_optimizer(digits):
+    Xtr, _, ytr, _ = digits
+    net, seen = mlp.MLP((64, 10)), []
+    base = optimizers.sgd(lr=0.1)
+
+    def update(g, state, theta, objective):
+        seen.append(objective)
+        return base.update(g, state, theta, objective)
+
+    mlp.train(net, optimizers.Optimizer(base.init, update, "spy"), Xtr, ytr, steps=3,
+              batch_size=32)
+    assert [len(o.y) for o in seen] == [32, 32, 32]
+    o = seen[-1]
+    np.testing.assert_allclose(o.grad(o.x0), net.grad(o.x0, o.X, o.y))

@@ -114,3 +114,30 @@ def test_unknown_names_list_the_valid_ones():
         objectives.get("rosenbrock", n=1)
     with pytest.raises(ValueError, match="unexpected keyword"):
         objectives.get("beale", n=3)
+
+
+# ------------------------------------------------------------------ residuals and the Fisher
+@pytest.mark.parametrize("name", ["rosenbrock", "beale", "himmelblau", "booth", "elongated_valley"])
+def test_sums_of_squares_carry_residuals_and_a_gauss_newton_fisher(name):
+    obj = objectives.get(name)
+    x = obj.x0 + 0.3
+    r, J = obj.residuals(x), obj.jac(x)
+    assert obj.f(x) == pytest.approx(r @ r, rel=1e-12)
+    np.testing.assert_allclose(obj.grad(x), 2 * J.T @ r, atol=1e-10 * max(1, abs(obj.f(x))))
+    F = obj.fisher(x)
+    np.testing.assert_allclose(F, 2 * J.T @ J)
+    assert np.linalg.eigvalsh(F).min() >= -1e-12
+    # at a zero-residual minimum, the Gauss–Newton matrix is the Hessian
+    m = obj.minima[0]
+    np.testing.assert_allclose(obj.fisher(m), obj.hess(m), atol=1e-8)
+
+
+def test_fisher_of_quadratics_and_objectives_without_one():
+    q = objectives.get("ill_conditioned", kappa=50)
+    np.testing.assert_allclose(q.fisher(q.x0), q.hess(q.x0))
+    np.testing.assert_allclose(objectives.get("rosenbrock", n=6).fisher(np.ones(6)).shape, (6, 6))
+    with pytest.raises(ValueError, match="rastrigin has no Fisher"):
+        objectives.get("rastrigin").fisher(np.zeros(2))
+    a, b = sp.symbols("a b")
+    with pytest.raises(ValueError, match="do not sum"):
+        objectives.from_expr(a**2 + b**2, (a, b), residuals=[a, 2 * b])
