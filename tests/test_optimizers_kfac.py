@@ -1,0 +1,155 @@
+"""K-FAC and EKFAC against dense linear algebra on small networks."""
+import numpy as np
+import pytest
+
+from helpers import data, mlp, optimizers, run
+from helpers.optimizers.kfac import kfac_factors
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return data.digits()
+
+
+def _vec(M):                                   # column-major vec, as in (A ⊗ G) vec(V) = vec(G V A)
+    return M.reshape(-1, order="F")
+
+
+def _first_step(opt, net, X, y, theta):
+    obj = net.objective(X, y, x0=theta)
+    g = obj.grad(theta)
+    new, state = opt.update(g, opt.init(theta), theta, obj)
+    return g, theta - new, state
+
+
+@pytest.mark.parametrize("mode", ["tikhonov", "scaled", "factored"])
+def test_kfac_step_is_the_damped_kronecker_inverse_applied_to_the_gradient(digits, mode):
+    Xtr, _, ytr, _ = digits
+    net = mlp.MLP((64, 6, 10), "tanh")
+    theta, X, y, lam = net.init(1), Xtr[:40], ytr[:40], 0.05
+    opt = optimizers.kfac(lr=1.0, damping=lam, damping_mode=mode, fisher="empirical")
+    g, step, _ = _first_step(opt, net, X, y, theta)
+    for (A, G), V, S in zip(kfac_factors(net, theta, X, y), net.layer_matrices(g),
+                            net.layer_matrices(step)):
+        if mode == "factored":
+            pi = np.sqrt((np.trace(A) / len(A)) / (np.trace(G) / len(G)))
+            r = np.sqrt(lam)
+            M = np.kron(A + pi * r * np.eye(len(A)), G + r / pi * np.eye(len(G)))
+        else:
+            d = lam * (np.trace(A) / len(A)) * (np.trace(G) / len(G)) if mode == "scaled" else lam
+            M = np.kron(A, G) + d * np.eye(len(A) * len(G))
+        np.testing.assert_allclose(_vec(S), np.linalg.solve(M, _vec(V)), rtol=1e-9,
+                                   atol=1e-12 * np.abs(_vec(S)).max())
+
+
+def test_kfac_is_exact_natural_gradient_for_one_example_of_a_linear_model(digits):
+    Xtr, _, ytr, _ = digits
+    net = mlp.MLP((64, 10))
+    theta, X, y, lam = net.init(2), Xtr[3:4], ytr[3:4], 1e-2
+    for kind in ("kfac", "ekfac"):
+        opt = optimizers.get(kind, lr=1.0, damping=lam, damping_mode="tikhonov",
+                             fisher="empirical")
+        g, step, _ = _first_step(opt, net, X, y, theta)
+        F = net.fisher(theta, X, y, kind="empirical")
+        np.testing.assert_allclose(step, np.linalg.solve(F + lam * np.eye(net.size), g),
+                                   rtol=1e-8, atol=1e-10)
+
+
+def test_ekfac_diagonal_is_no_worse_than_kfacs_in_frobenius_norm(digits):
+    Xtr, _, ytr, _ = digits
+    net = mlp.MLP((64, 5, 10), "tanh")
+    theta, X = net.init(3), Xtr[:60]
+    y = net.sample_targets(theta, X, np.random.default_rng(0))
+    opt = optimizers.ekfac(lr=1.0, fisher="empirical")
+    _, _, state = _first_step(opt, net, X, y, theta)
+    G = net.per_example_grads(theta, X, y)
+    rows = [net.layer_matrices(r) for r in G]
+    for layer, ((a, UA, g, UG), s) in enumerate(zip(state.eig, state.scale)):
+        Gl = np.stack([_vec(r[layer]) for r in rows])
+        F = Gl.T @ Gl / len(Gl)                       # the exact (empirical) Fisher block
+        U = np.kron(UA, UG)
+        k_err = np.linalg.norm(F - U @ np.diag(_vec(np.outer(g, a))) @ U.T)
+        e_err = np.linalg.norm(F - U @ np.diag(_vec(s)) @ U.T)
+        assert e_err <= k_err * (1 + 1e-12)
+        np.testing.assert_allclose(_vec(s), np.diag(U.T @ F @ U), rtol=1e-9, atol=1e-15)
+
+
+def test_running_averages_and_refresh_schedule(digits):
+    Xtr, _, ytr, _ = digits
+    net = mlp.MLP((64, 10))
+    opt = optimizers.kfac(lr=0.1, decay=0.9, inv_every=3, fisher="empirical")
+    theta, batches = net.init(0), [(Xtr[i:i + 20], ytr[i:i + 20]) for i in (0, 20, 40, 60)]
+    state, seen = opt.init(theta), []
+    for X, y in batches:
+        obj = net.objective(X, y, x0=theta)
+        seen.append(kfac_factors(net, theta, X, y)[0][0])
+        eig_before = state.eig
+        theta, state = opt.update(obj.grad(theta), state, theta, obj)
+        if state.count in (2, 3):
+            assert state.eig is eig_before            # refreshed only at k = 0 and k = 3
+    # weights: k=0 → new only; k=1 → ½, ½; k=2 → ⅔, ⅓; k=3 → 0.9, 0.1
+    expect = seen[0]
+    for k, A in enumerate(seen[1:], start=1):
+        w = min(1 - 1 / (k + 1), 0.9)
+        expect = w * expect + (1 - w) * A
+    np.testing.assert_allclose(state.A[0], expect, rtol=1e-12)
+
+
+def test_levenberg_marquardt_rule_moves_the_damping(digits):
+    Xtr, _, ytr, _ = digits
+    net = mlp.MLP((64, 10))
+    obj = net.objective(Xtr[:200], ytr[:200])
+    small = run(optimizers.kfac(lr=1.0, damping=1e-3, adapt_damping=True, adapt_every=1),
+                obj, steps=1)
+    assert not small.diverged
+    # a huge step (lr = 50) predicts a decrease the loss does not show: ρ < ¼, λ grows
+    opt = optimizers.kfac(lr=50.0, damping=1e-3, adapt_damping=True, adapt_every=1)
+    theta = obj.x0
+    _, state = opt.update(obj.grad(theta), opt.init(theta), theta, obj)
+    assert state.rho < 0.25 and state.damping == pytest.approx(1e-3 / 0.95)
+    # a modest step on a quadratic-like start: ρ near 1 and λ shrinks
+    opt = optimizers.kfac(lr=0.5, damping=1.0, adapt_damping=True, adapt_every=1)
+    _, state = opt.update(obj.grad(theta), opt.init(theta), theta, obj)
+    assert state.rho > 0.75 and state.damping == pytest.approx(0.95)
+
+
+def test_kfac_trains_the_digits_mlp_faster_per_step_than_sgd(digits):
+    Xtr, Xte, ytr, yte = digits
+    net = mlp.MLP((64, 32, 10))
+    k = mlp.train(net, optimizers.kfac(lr=0.2, damping=0.03), Xtr, ytr, steps=60, batch_size=128)
+    s = mlp.train(net, optimizers.sgd(lr=0.2), Xtr, ytr, steps=60, batch_size=128)
+    assert not k.diverged and k.train_loss[-1] < 0.5 * s.train_loss[-1]
+
+
+def test_kl_clip_bounds_the_predicted_kl_of_each_step(digits):
+    Xtr, _, ytr, _ = digits
+    net = mlp.MLP((64, 10))
+    obj = net.objective(Xtr[:100], ytr[:100])
+    theta, g = obj.x0, obj.grad(obj.x0)
+    free = optimizers.kfac(lr=1.0, damping=1e-3, fisher="empirical")
+    step = theta - free.update(g, free.init(theta), theta, obj)[0]
+    assert g @ step > 0.01                            # the unclipped predicted KL
+    clipped = optimizers.kfac(lr=1.0, damping=1e-3, fisher="empirical", kl_clip=0.01)
+    small = theta - clipped.update(g, clipped.init(theta), theta, obj)[0]
+    np.testing.assert_allclose(small, step * np.sqrt(0.01 / (g @ step)), rtol=1e-12,
+                               atol=1e-12 * np.abs(step).max())
+    h = mlp.train(mlp.MLP((64, 32, 10)), optimizers.ekfac(lr=0.3, damping=0.03, kl_clip=1e-3),
+                  Xtr, ytr, steps=300, batch_size=128, eval_every=100)
+    assert not h.diverged and h.train_loss[-1] < 0.02
+
+
+def test_validation_and_missing_network():
+    for kw, name in [(dict(lr=-1), "lr"), (dict(damping=-1), "damping"),
+                     (dict(momentum=1.0), "momentum"), (dict(decay=1.0), "decay"),
+                     (dict(inv_every=0), "inv_every"), (dict(adapt_every=1.5), "adapt_every"),
+                     (dict(damping_mode="pi"), "damping_mode"), (dict(fisher="exact"), "fisher"),
+                     (dict(adapt_damping=True, damping=0.0), "damping"),
+                     (dict(kl_clip=0.0), "kl_clip"), (dict(kl_clip=-1.0), "kl_clip")]:
+        with pytest.raises(ValueError, match=f"invalid {name}="):
+            optimizers.kfac(**kw)
+    with pytest.raises(ValueError, match="damping_mode"):
+        optimizers.ekfac(damping_mode="factored")
+    opt = optimizers.kfac()
+    with pytest.raises(ValueError, match="NetworkObjective"):
+        run(opt, "rosenbrock", steps=2)
+    assert {"kfac", "ekfac"} <= set(optimizers.available())
