@@ -164,8 +164,8 @@ def from_expr(expr, symbols, *, name="custom", x0=None, minima=(), f_min=None, b
     if residuals is not None:
         residuals = list(residuals)
         res = _vectorize(symbols, residuals, (len(residuals),))
-        jac = _vectorize(symbols, [sp.diff(r, s) for r in residuals for s in symbols],
-                         (len(residuals), n))
+        jac = _lazy(lambda: _vectorize(symbols, [sp.diff(r, s) for r in residuals
+                                                 for s in symbols], (len(residuals), n)))
         pts = np.random.default_rng(0).uniform(-2, 2, (n, 5))
         if not np.allclose((res(pts) ** 2).sum(axis=0), f(pts), rtol=1e-10, atol=1e-10):
             raise ValueError(f"{name}: the residuals' squares do not sum to the expression")
@@ -321,8 +321,8 @@ _zoo("elongated_valley", x**2 / 20 + 5 * y**2, x0=(-9, 1.5), minima=[(0, 0)],
      description="a long narrow quadratic valley, κ = 100 (L = 10, μ = 0.1)")
 _BEALE = [sp.Rational(3, 2) - x + x * y, sp.Rational(9, 4) - x + x * y**2,
           sp.Rational(21, 8) - x + x * y**3]
-_zoo("beale", _BEALE[0]**2 + _BEALE[1]**2 + _BEALE[2]**2, residuals=_BEALE, x0=(1, 1.5), minima=[(3, 0.5)],
-     bounds=((-4.5, 4.5), (-4.5, 4.5)), log_scale=True,
+_zoo("beale", _BEALE[0]**2 + _BEALE[1]**2 + _BEALE[2]**2, residuals=_BEALE, x0=(1, 1.5),
+     minima=[(3, 0.5)], bounds=((-4.5, 4.5), (-4.5, 4.5)), log_scale=True,
      description="flat plateaus and sharp ridges; global minimum at (3, 0.5)")
 _zoo("himmelblau", (x**2 + y - 11)**2 + (x + y**2 - 7)**2, x0=(0, 0),
      residuals=[x**2 + y - 11, x + y**2 - 7],
