@@ -102,15 +102,59 @@ def test_levenberg_marquardt_rule_moves_the_damping(digits):
     small = run(optimizers.kfac(lr=1.0, damping=1e-3, adapt_damping=True, adapt_every=1),
                 obj, steps=1)
     assert not small.diverged
-    # a huge step (lr = 50) predicts a decrease the loss does not show: ρ < ¼, λ grows
-    opt = optimizers.kfac(lr=50.0, damping=1e-3, adapt_damping=True, adapt_every=1)
+    # a nearly undamped model step on a hidden layer predicts a decrease the loss does not
+    # show (here the loss rises): ρ < ¼, λ grows
+    deep = mlp.MLP((64, 16, 10)).objective(Xtr[:200], ytr[:200])
+    opt = optimizers.kfac(lr=1.0, damping=1e-4, adapt_damping=True, adapt_every=1)
+    theta = deep.x0
+    _, state = opt.update(deep.grad(theta), opt.init(theta), theta, deep)
+    assert state.rho < 0.25 and state.damping == pytest.approx(1e-4 / 0.95)
+    # a well-damped step on softmax regression: ρ above ¾ and λ shrinks
+    opt = optimizers.kfac(lr=0.5, damping=1.0, adapt_damping=True, adapt_every=1)
     theta = obj.x0
     _, state = opt.update(obj.grad(theta), opt.init(theta), theta, obj)
-    assert state.rho < 0.25 and state.damping == pytest.approx(1e-3 / 0.95)
-    # a modest step on a quadratic-like start: ρ near 1 and λ shrinks
-    opt = optimizers.kfac(lr=0.5, damping=1.0, adapt_damping=True, adapt_every=1)
-    _, state = opt.update(obj.grad(theta), opt.init(theta), theta, obj)
     assert state.rho > 0.75 and state.damping == pytest.approx(0.95)
+
+
+def test_lm_ratio_is_measured_at_the_models_own_step(digits):
+    """ρ compares h = f + ½λ₂‖θ‖² with the damped exact-Fisher model at Δ = −F̂_λ⁻¹g,
+    whatever η, momentum and clipping then do with Δ."""
+    Xtr, _, ytr, _ = digits
+    net = mlp.MLP((64, 8, 10), "tanh")
+    obj = net.objective(Xtr[:100], ytr[:100], x0=net.init(4))
+    theta, lam, wd = obj.x0, 0.05, 0.1
+    unit = optimizers.kfac(lr=1.0, damping=lam, weight_decay=wd, adapt_damping=True,
+                           adapt_every=1)
+    new, state = unit.update(obj.grad(theta), unit.init(theta), theta, obj)
+    D = new - theta                                   # η = 1, no momentum: the model's step
+    g = obj.grad(theta) + wd * theta
+    h = lambda t: obj.f(t) + 0.5 * wd * t @ t       # noqa: E731
+    M = g @ D + 0.5 * D @ obj.fvp(theta, D) + 0.5 * (lam + wd) * D @ D
+    assert M < 0 and state.rho == pytest.approx((h(theta + D) - h(theta)) / M, rel=1e-10)
+    for kw in (dict(lr=0.1), dict(lr=0.3, momentum=0.9), dict(lr=2.0, kl_clip=1e-4)):
+        other = optimizers.kfac(damping=lam, weight_decay=wd, adapt_damping=True,
+                                adapt_every=1, **kw)
+        _, s = other.update(obj.grad(theta), other.init(theta), theta, obj)
+        assert s.rho == pytest.approx(state.rho, rel=1e-12) and s.damping == state.damping
+
+
+def test_lm_damping_settles_instead_of_running_away(digits):
+    """With η < 1, ρ measured at the shortened step is ≈ 1 whatever λ is, so λ shrank at
+    28 of 34 moves (0.03 → 6·10⁻⁵) until the run blew up at step 173; measured at
+    the model's own step, λ stays in the band where that step is trustworthy."""
+    Xtr, _, ytr, _ = digits
+    net, lams = mlp.MLP((64, 32, 10)), []
+    opt = optimizers.kfac(lr=0.1, damping=0.03, adapt_damping=True)
+
+    def update(grad, state, params, objective):
+        params, state = opt.update(grad, state, params, objective)
+        lams.append(state.damping)
+        return params, state
+
+    recorded = optimizers.Optimizer(opt.init, update, opt.name, opt.hyper)
+    h = mlp.train(net, recorded, Xtr, ytr, steps=250, batch_size=128, seed=1, eval_every=50)
+    assert not h.diverged and h.train_loss[-1] < 0.05
+    assert 3e-3 < min(lams) and max(lams) < 0.2
 
 
 def test_kfac_trains_the_digits_mlp_faster_per_step_than_sgd(digits):
