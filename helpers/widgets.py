@@ -26,7 +26,8 @@ def explorer_run(objective, optimizer, lr, steps, x0=None, **hyper) -> Trajector
     """Run ``optimizer`` with learning rate ``lr`` for ``steps`` steps on ``objective``.
 
     Raises ``ValueError`` with a readable message for an unknown objective, optimizer or
-    hyper-parameter, a non-positive ``lr`` or a bad ``steps``.
+    hyper-parameter, a non-positive ``lr`` or a bad ``steps``. An optimizer without a
+    learning rate (a trust region, Levenberg–Marquardt) runs without it: ``lr`` is ignored.
     """
     obj = _objectives.get(objective)
     if isinstance(lr, bool) or not isinstance(lr, (int, float, np.number)) \
@@ -34,7 +35,9 @@ def explorer_run(objective, optimizer, lr, steps, x0=None, **hyper) -> Trajector
         raise ValueError(f"lr must be a positive number, got {lr!r}")
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
         raise ValueError(f"steps must be a positive integer, got {steps!r}")
-    return run(_optimizers.get(optimizer, lr=float(lr), **hyper), obj, x0, int(steps))
+    if "lr" in _optimizers.hyperparameters(optimizer):
+        hyper = {"lr": float(lr), **hyper}
+    return run(_optimizers.get(optimizer, **hyper), obj, x0, int(steps))
 
 
 def explorer_figure(objective, trajectories, labels=None):

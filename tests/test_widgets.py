@@ -27,6 +27,13 @@ def test_explorer_run_matches_a_plain_run():
     np.testing.assert_array_equal(start.xs[0], [1.0, 2.0])
 
 
+def test_explorer_runs_optimizers_without_a_learning_rate():
+    assert "lr" not in optimizers.hyperparameters("trust_region")
+    traj = widgets.explorer_run("himmelblau", "trust_region", 1e-3, 10)
+    ref = helpers.run(optimizers.get("trust_region"), "himmelblau", steps=10)
+    np.testing.assert_array_equal(traj.xs, ref.xs)
+
+
 @pytest.mark.parametrize("args, message", [
     (("rosenbrock", "sgd", 0.0, 10), "lr must be a positive number"),
     (("rosenbrock", "sgd", float("nan"), 10), "lr must be a positive number"),
