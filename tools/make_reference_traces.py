@@ -41,11 +41,16 @@ for _info in sorted(pkgutil.iter_modules([str(ROOT / "tools" / "reference_cases"
 
 
 def torch_optimizer(name, h, params):
-    """The torch.optim call that a helpers optimizer corresponds to, and its text."""
+    """The torch optimizer call that a helpers optimizer corresponds to, and its text.
+
+    A class from another library than torch.optim names it with a dotted ``__name__``
+    (``"pytorch_optimizer.Shampoo"``), which the text then keeps.
+    """
     if name not in TORCH:
         raise ValueError(f"no torch counterpart for {name!r}")
     cls, kw = TORCH[name](h)
-    text = f"torch.optim.{cls.__name__}(" + ", ".join(f"{k}={v!r}" for k, v in kw.items()) + ")"
+    label = cls.__name__ if "." in cls.__name__ else f"torch.optim.{cls.__name__}"
+    text = f"{label}(" + ", ".join(f"{k}={v!r}" for k, v in kw.items()) + ")"
     return cls(params, foreach=False, **kw), text
 
 
