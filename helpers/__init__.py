@@ -5,7 +5,9 @@
 - :func:`run`, :func:`run_stochastic`, :func:`tune` — trajectories with divergence detection
 - :mod:`helpers.plotting`, :mod:`helpers.widgets` — figures, animations, explorers
 - :mod:`helpers.checks`, :mod:`helpers.reference` — finite differences, reference traces
-- :mod:`helpers.mlp`, :mod:`helpers.initializers`, :mod:`helpers.data` — the digits MLP
+- :mod:`helpers.mlp`, :mod:`helpers.initializers`, :mod:`helpers.data` — the digits MLP, its
+  Hessian- and Fisher-vector products; :mod:`helpers.spectrum` — power iteration, Lanczos,
+  Hutchinson, stochastic Lanczos quadrature; :mod:`helpers.manifolds` — sphere and Stiefel
 - :mod:`helpers.exercises` — the notebooks' exercise checks
 """
 import importlib
@@ -14,14 +16,15 @@ from . import checks, data, objectives, optimizers, schedules
 from .runner import DivergenceError, Trajectory, TuneResult, run, run_stochastic, tune
 
 __all__ = ["objectives", "optimizers", "schedules", "checks", "data", "reference", "plotting",
-           "widgets", "exercises", "mlp", "initializers", "run", "run_stochastic", "tune",
+           "widgets", "exercises", "mlp", "initializers", "spectrum", "manifolds", "run", "run_stochastic", "tune",
            "Trajectory", "TuneResult", "DivergenceError", "plot_optimizer_path"]
 __version__ = "0.1.0"
 
 
 def __getattr__(name):
     # matplotlib and ipywidgets load only when a notebook asks for them
-    if name in ("plotting", "widgets", "reference", "exercises", "mlp", "initializers"):
+    if name in ("plotting", "widgets", "reference", "exercises", "mlp", "initializers",
+                "spectrum", "manifolds"):
         return importlib.import_module(f".{name}", __name__)
     if name == "plot_optimizer_path":
         return importlib.import_module(".plotting", __name__).plot_optimizer_path
