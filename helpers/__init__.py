@@ -16,8 +16,9 @@ from . import checks, data, objectives, optimizers, schedules
 from .runner import DivergenceError, Trajectory, TuneResult, run, run_stochastic, tune
 
 __all__ = ["objectives", "optimizers", "schedules", "checks", "data", "reference", "plotting",
-           "widgets", "exercises", "mlp", "initializers", "spectrum", "manifolds", "run", "run_stochastic", "tune",
-           "Trajectory", "TuneResult", "DivergenceError", "plot_optimizer_path"]
+           "widgets", "exercises", "mlp", "initializers", "spectrum", "manifolds", "run",
+           "run_stochastic", "tune", "Trajectory", "TuneResult", "DivergenceError",
+           "plot_optimizer_path"]
 __version__ = "0.1.0"
 
 
