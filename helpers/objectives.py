@@ -57,13 +57,18 @@ class Objective:
         """Hessian-vector product ``H(x) v``."""
         return self.hess(x) @ np.asarray(v, dtype=float)
 
-    def fisher(self, x):
+    def fisher(self, x, kind="true"):
         """The metric natural gradient descent uses on a test function.
 
         For a sum of squares, the Gauss–Newton matrix ``2 J(x)ᵀJ(x)``: the Fisher of the
         Gaussian model whose mean is the residual vector, with ``f`` its negative
-        log-likelihood. For a quadratic, its (constant) Hessian ``A``. Others raise.
+        log-likelihood. For a quadratic, its (constant) Hessian ``A``. Others raise, and so
+        does ``kind="empirical"``: a test function has no per-example gradients (see
+        :class:`helpers.mlp.NetworkObjective` for a model with data).
         """
+        if kind != "true":
+            raise ValueError(f"{self.name}: fisher kind={kind!r} needs per-example gradients "
+                             "(a NetworkObjective); a test function has only its model's Fisher")
         if self.jac is not None:
             J = self.jac(x)
             return 2.0 * J.T @ J
