@@ -197,3 +197,45 @@ def test_validation_and_missing_network():
     with pytest.raises(ValueError, match="NetworkObjective"):
         run(opt, "rosenbrock", steps=2)
     assert {"kfac", "ekfac"} <= set(optimizers.available())
+
+
+@pytest.mark.parametrize("kind, mode", [("kfac", "scaled"), ("ekfac", "scaled"),
+                                        ("kfac", "tikhonov"), ("ekfac", "tikhonov")])
+def test_levenberg_marquardt_model_uses_the_damping_the_step_applied(digits, kind, mode):
+    Xtr, _, ytr, _ = digits
+    net = mlp.MLP((64, 10))
+    obj = net.objective(Xtr[:100], ytr[:100])
+    opt = optimizers.get(kind, lr=1.0, damping=0.1, damping_mode=mode, adapt_damping=True,
+                         adapt_every=1, fisher="empirical")
+    theta, g = obj.x0, obj.grad(obj.x0)
+    new, state = opt.update(g, opt.init(theta), theta, obj)
+    nat = theta - new
+    # rebuild each layer's applied Tikhonov magnitude from the eigenbasis
+    tik = []
+    for e, s in zip(state.eig, state.scale or [None] * len(state.eig)):
+        base = s if s is not None else np.outer(np.maximum(e[2], 0), np.maximum(e[0], 0))
+        tik.append(0.1 * base.mean() if mode == "scaled" else 0.1)
+    damp = sum(t * np.sum(M * M) for t, M in zip(tik, net.layer_matrices(nat)))
+    quad = -(g @ nat) + 0.5 * nat @ obj.fvp(theta, nat) + 0.5 * damp
+    expect = (obj.f(theta - nat) - obj.f(theta)) / quad
+    assert state.rho == pytest.approx(expect, rel=1e-10)
+    assert 0 < state.rho < 2                           # a model that predicts, not ρ = −1
+
+
+def test_ekfac_restarts_its_running_diagonal_from_kfacs_products(digits):
+    Xtr, _, ytr, _ = digits
+    net = mlp.MLP((64, 10))
+    opt = optimizers.ekfac(lr=0.1, decay=0.9, inv_every=2, fisher="empirical")
+    theta = net.init(0)
+    state = opt.init(theta)
+    for i in range(3):
+        X, y = Xtr[20 * i:20 * i + 20], ytr[20 * i:20 * i + 20]
+        obj, before = net.objective(X, y, x0=theta), theta
+        theta, state = opt.update(obj.grad(theta), state, theta, obj)
+    # step k = 2 refreshed the basis: s = w·(K-FAC's products) + (1 − w)·this batch's s
+    a, UA, g, UG = state.eig[0]
+    (ab, d), = net.layer_grads(before, X, y)
+    batch = np.einsum("no,ni->oi", (d @ UG) ** 2, (ab @ UA) ** 2) / len(ab)
+    w = min(1 - 1 / 3, 0.9)
+    expect = w * np.outer(np.maximum(g, 0), np.maximum(a, 0)) + (1 - w) * batch
+    np.testing.assert_allclose(state.scale[0], expect, rtol=1e-12, atol=1e-18)

@@ -53,14 +53,15 @@ def kfac_factors(model, theta, X, y):
 
 
 def _divisor(mode, eig, s, lam):
+    """The divisor D of the eigenbasis step, and the Tikhonov magnitude the layer receives
+    (what the Levenberg–Marquardt quadratic model adds as ½·magnitude·‖Δ‖²)."""
     a, _, g, _ = eig
     if mode == "factored":
         pi = math.sqrt(max(a.mean(), 1e-300) / max(g.mean(), 1e-300))
-        return np.outer(g + math.sqrt(lam) / pi, a + pi * math.sqrt(lam))
-    if s is not None:                                                   # EKFAC
-        return s + (lam * s.mean() if mode == "scaled" else lam)
-    prod = np.outer(np.maximum(g, 0), np.maximum(a, 0))
-    return prod + (lam * prod.mean() if mode == "scaled" else lam)
+        return np.outer(g + math.sqrt(lam) / pi, a + pi * math.sqrt(lam)), lam
+    base = s if s is not None else np.outer(np.maximum(g, 0), np.maximum(a, 0))   # EKFAC / K-FAC
+    tik = lam * base.mean() if mode == "scaled" else lam
+    return base + tik, tik
 
 
 def _factory(kind, lr, damping, momentum, decay, inv_every, damping_mode, adapt_damping,
@@ -113,15 +114,20 @@ def _factory(kind, lr, damping, momentum, decay, inv_every, damping_mode, adapt_
         if kind == "ekfac":                            # s = E[(U_Gᵀ δ āᵀ U_A)²], per example
             new = [np.einsum("no,ni->oi", (d @ e[3]) ** 2, (a @ e[1]) ** 2) / len(a)
                    for (a, d), e in zip(stats, eig)]
-            scale = tuple(new if refresh else
-                          [w * old + (1 - w) * s for old, s in zip(state.scale, new)])
+            # the running average carries over a refresh through K-FAC's own diagonal in the
+            # new basis (as the authors' code restarts it), not from one minibatch alone
+            old = state.scale if not refresh else [
+                np.outer(np.maximum(e[2], 0), np.maximum(e[0], 0)) for e in eig]
+            scale = tuple(new if k == 0 else
+                          [w * o + (1 - w) * s for o, s in zip(old, new)])
         g = _coupled(grad, params, weight_decay)
         lam = state.damping
-        mats = []
+        mats, tik = [], []
         for i, (V, e) in enumerate(zip(model.layer_matrices(g), eig)):
             _, UA, _, UG = e
-            D = _divisor(damping_mode, e, scale[i] if scale else None, lam)
+            D, t = _divisor(damping_mode, e, scale[i] if scale else None, lam)
             mats.append(UG @ ((UG.T @ V @ UA) / D) @ UA.T)
+            tik.append(t)
         nat, eta = model.from_layer_matrices(mats), _lr(lr, k)       # F̂_λ⁻¹ g
         step = nat
         if kl_clip is not None:      # η²·gᵀF̂⁻¹g, the step's predicted KL change, ≤ kl_clip
@@ -133,9 +139,11 @@ def _factory(kind, lr, damping, momentum, decay, inv_every, damping_mode, adapt_
             # ρ = (h(θ+Δ) − h(θ)) / (M(Δ) − M(0)) at the damped model's own step Δ = −F̂_λ⁻¹g
             # (not at −η·buf: a shortened step fits any model, ρ ≈ 1 and λ only shrinks),
             # M the damped quadratic model with the exact Fisher of this minibatch and h the
-            # minibatch loss plus the L2 term (Levenberg–Marquardt rule, Martens & Grosse §6.5)
+            # minibatch loss plus the L2 term (Levenberg–Marquardt rule, Martens & Grosse §6.5);
+            # each layer's Tikhonov term is the magnitude its divisor applied (λ, or λ times
+            # the mean curvature for "scaled"; λ for "factored", as the paper's model)
             quad = -(g @ nat) + 0.5 * nat @ objective.fvp(params, nat) + 0.5 * (
-                lam + weight_decay) * nat @ nat
+                sum(t * np.sum(M * M) for t, M in zip(tik, mats)) + weight_decay * nat @ nat)
             change = objective.f(params - nat) - objective.f(params) + weight_decay * (
                 0.5 * nat @ nat - params @ nat)
             rho = change / quad if quad < 0 else -1.0
@@ -204,7 +212,8 @@ def ekfac(lr=0.1, damping=1e-2, momentum=0.0, decay=0.95, inv_every=10, damping_
     r"""EKFAC (George et al. 2018): K-FAC's Kronecker eigenbasis, with the diagonal in that
     basis re-estimated from per-example gradients instead of taken as the products of the
     factors' eigenvalues: :math:`s = E[(U_G^\top \delta \bar a^\top U_A)^{\odot 2}]`, running
-    averaged every step (reset from the batch whenever the basis is refreshed), and the step
+    averaged every step (when the basis is refreshed, the average restarts from K-FAC's
+    products of eigenvalues in the new basis, as in the authors' code), and the step
     :math:`U_G[(U_G^\top \nabla\bar W U_A) \oslash (s + \lambda)]U_A^\top`.
 
     Parameters are those of :func:`kfac`; ``damping_mode`` is ``"tikhonov"`` (s + λ) or
