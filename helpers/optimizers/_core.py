@@ -38,6 +38,14 @@ def _check(opt, **values):
                              + (" or a schedule k -> lr_k" if name == "lr" else ""))
 
 
+def _positive(opt, **values):
+    """As :func:`_check` with the range (0, ∞): a value that must be strictly positive."""
+    for name, value in values.items():
+        _check(opt, **{name: (value, 0, None, False)})
+        if value <= 0:
+            raise ValueError(f"{opt}: invalid {name}={value!r}; must be a number in (0, ∞)")
+
+
 def _lr(lr, k):
     return float(lr(k)) if callable(lr) else lr
 

@@ -27,7 +27,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._core import Optimizer, _check, _coupled, _lr, register
+from ._core import Optimizer, _check, _coupled, _lr, _positive, register
 
 __all__ = ["kfac", "ekfac", "kfac_factors"]
 
@@ -67,9 +67,7 @@ def _divisor(mode, eig, s, lam):
 def _factory(kind, lr, damping, momentum, decay, inv_every, damping_mode, adapt_damping,
              adapt_every, fisher, weight_decay, kl_clip, seed):
     if kl_clip is not None:
-        _check(kind, kl_clip=(kl_clip, 0, None, False))
-        if kl_clip == 0:
-            raise ValueError(f"{kind}: invalid kl_clip=0; must be > 0 or None")
+        _positive(kind, kl_clip=kl_clip)
     _check(kind, lr=(lr, 0, None, False), damping=(damping, 0, None, False),
            momentum=(momentum, 0, 1, False), decay=(decay, 0, 1, False),
            weight_decay=(weight_decay, 0, None, False))

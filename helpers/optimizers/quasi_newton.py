@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._core import Optimizer, _asarray, _check, get, register
+from ._core import Optimizer, _asarray, _check, _positive, get, register
 
 __all__ = ["bfgs", "dfp", "sr1", "lbfgs", "strong_wolfe"]
 
@@ -40,15 +40,22 @@ def _sqrt(v):
     return math.sqrt(v) if v >= 0 else math.nan
 
 
+def _cubic(f1, f2, t1, t2, d1, d2, clip=False):
+    """θ and γ of the cubic through (t1, f1, d1) and (t2, f2, d2), scaled as MINPACK does
+    against overflow; ``clip`` takes √max(0, ·) where the caller allows a vanishing root."""
+    theta = 3 * (f1 - f2) / (t2 - t1) + d1 + d2
+    s = max(abs(theta), abs(d1), abs(d2))
+    q = (theta / s) ** 2 - (d1 / s) * (d2 / s)
+    return theta, s * (math.sqrt(max(0.0, q)) if clip else _sqrt(q))
+
+
 def _mt_step(stx, fx, dx, sty, fy, dy, stp, fp, dp, brackt, stmin, stmax):
     """One safeguarded trial step of Moré & Thuente (1994), §4 (MINPACK-2 ``dcstep``): the
     four cases by the new point's value and slope; returns the updated interval [stx, sty]
     (stx the best point so far), the next trial step and whether a minimizer is bracketed."""
     opposite = dp < 0 < dx or dx < 0 < dp
     if fp > fx:                       # 1: higher value, minimizer bracketed
-        theta = 3 * (fx - fp) / (stp - stx) + dx + dp
-        s = max(abs(theta), abs(dx), abs(dp))
-        gamma = s * _sqrt((theta / s) ** 2 - (dx / s) * (dp / s))
+        theta, gamma = _cubic(fx, fp, stx, stp, dx, dp)
         gamma = -gamma if stp < stx else gamma
         r = ((gamma - dx) + theta) / (((gamma - dx) + gamma) + dp)
         stpc = stx + r * (stp - stx)
@@ -56,9 +63,7 @@ def _mt_step(stx, fx, dx, sty, fy, dy, stp, fp, dp, brackt, stmin, stmax):
         step = stpc if abs(stpc - stx) <= abs(stpq - stx) else stpc + (stpq - stpc) / 2
         brackt = True
     elif opposite:                    # 2: lower value, slopes of opposite sign: bracketed
-        theta = 3 * (fx - fp) / (stp - stx) + dx + dp
-        s = max(abs(theta), abs(dx), abs(dp))
-        gamma = s * _sqrt((theta / s) ** 2 - (dx / s) * (dp / s))
+        theta, gamma = _cubic(fx, fp, stx, stp, dx, dp)
         gamma = -gamma if stp > stx else gamma
         r = ((gamma - dp) + theta) / (((gamma - dp) + gamma) + dx)
         stpc = stp + r * (stx - stp)
@@ -66,9 +71,7 @@ def _mt_step(stx, fx, dx, sty, fy, dy, stp, fp, dp, brackt, stmin, stmax):
         step = stpc if abs(stpc - stp) > abs(stpq - stp) else stpq
         brackt = True
     elif abs(dp) < abs(dx):           # 3: lower value, same sign, slope shrinking
-        theta = 3 * (fx - fp) / (stp - stx) + dx + dp
-        s = max(abs(theta), abs(dx), abs(dp))
-        gamma = s * math.sqrt(max(0.0, (theta / s) ** 2 - (dx / s) * (dp / s)))
+        theta, gamma = _cubic(fx, fp, stx, stp, dx, dp, clip=True)
         gamma = -gamma if stp > stx else gamma
         r = ((gamma - dp) + theta) / ((gamma + (dx - dp)) + gamma)
         if r < 0 and gamma != 0:
@@ -84,9 +87,7 @@ def _mt_step(stx, fx, dx, sty, fy, dy, stp, fp, dp, brackt, stmin, stmax):
             step = stpc if abs(stpc - stp) > abs(stpq - stp) else stpq
             step = min(max(step, stmin), stmax)
     elif brackt:                      # 4: lower value, same sign, slope not shrinking
-        theta = 3 * (fp - fy) / (sty - stp) + dy + dp
-        s = max(abs(theta), abs(dy), abs(dp))
-        gamma = s * _sqrt((theta / s) ** 2 - (dy / s) * (dp / s))
+        theta, gamma = _cubic(fp, fy, stp, sty, dy, dp)
         gamma = -gamma if stp > sty else gamma
         r = ((gamma - dp) + theta) / (((gamma - dp) + gamma) + dy)
         step = stp + r * (sty - stp)
@@ -343,11 +344,10 @@ def _check_family(name, lr, line_search_fn, c1, c2, tolerance_grad, tolerance_ch
     if callable(lr):
         raise ValueError(f"{name}: invalid lr={lr!r}; a quasi-Newton step takes no schedule, "
                          "must be a number in (0, ∞)")
-    _check(name, lr=(lr, 0, None, False), c1=(c1, 0, 1, False), c2=(c2, 0, 1, False),
+    _positive(name, lr=lr)
+    _check(name, c1=(c1, 0, 1, False), c2=(c2, 0, 1, False),
            tolerance_grad=(tolerance_grad, 0, None, False),
            tolerance_change=(tolerance_change, 0, None, False))
-    if lr == 0:
-        raise ValueError(f"{name}: invalid lr=0; must be a number in (0, ∞)")
     if not c1 > 0:
         raise ValueError(f"{name}: invalid c1={c1!r}; need 0 < c1 < c2 < 1")
     if not c1 < c2:

@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._core import Optimizer, _asarray, _check, _lr, register
+from ._core import Optimizer, _asarray, _check, _lr, _positive, register
 
 __all__ = ["newton", "trust_region", "gauss_newton", "levenberg_marquardt", "cauchy_point",
            "dogleg", "exact_subproblem", "lm_step"]
@@ -39,13 +39,6 @@ def _choice(opt, name, value, options):
     if value not in options:
         raise ValueError(f"{opt}: invalid {name}={value!r}; must be one of "
                          f"{', '.join(map(repr, options))}")
-
-
-def _positive(opt, **values):
-    for name, value in values.items():
-        _check(opt, **{name: (value, 0, None, False)})
-        if value <= 0:
-            raise ValueError(f"{opt}: invalid {name}={value!r}; must be a number in (0, ∞)")
 
 
 # ------------------------------------------------------------------ Newton
