@@ -15,7 +15,8 @@ import numpy as np
 from . import objectives as _objectives
 from . import optimizers as _optimizers
 
-__all__ = ["Trajectory", "DivergenceError", "run", "run_stochastic", "tune", "TuneResult"]
+__all__ = ["Trajectory", "DivergenceError", "run", "run_stochastic", "tune", "TuneResult",
+           "score_trajectory", "SCORES"]
 
 
 class DivergenceError(RuntimeError):
@@ -194,20 +195,47 @@ class TuneResult:
     scores: dict
 
 
+def score_trajectory(traj, score="final"):
+    """A trajectory's score for tuning (lower is better; a diverged run scores +inf).
+
+    "final": the last loss; "mean": the average loss over the run, which rewards speed;
+    "log": the average of ``log10(f(θ_t) − f*)`` (of ``f(θ_t)`` when f* is unknown),
+    floored at 1e-16 — the area under the log-scale loss curve, which rewards speed at
+    every scale, from the first step down to machine precision. For "mean" and "log" a
+    run that ends above its starting loss scores +inf too: an average must not reward a
+    run for a fast start it then threw away.
+    """
+    _check_score(score)
+    if traj.diverged or (score != "final" and not traj.fs[-1] <= traj.fs[0]):
+        return np.inf
+    if score == "final":
+        return traj.f
+    if score == "mean":
+        return float(np.mean(traj.fs))
+    y = traj.fs - (traj.f_min if traj.f_min is not None else 0.0)
+    return float(np.mean(np.log10(np.maximum(y, 1e-16))))
+
+
+SCORES = ("final", "mean", "log")
+
+
+def _check_score(score):
+    if score not in SCORES:
+        raise ValueError(f"score must be one of {', '.join(map(repr, SCORES))}, got {score!r}")
+
+
 def tune(optimizer, objective, x0=None, steps=100, grid=None, *, score="final", **hyper):
     """Pick ``lr`` from ``grid`` (default ``logspace(-4, 0, 13)``) for a fair comparison.
 
-    ``score``: "final" (last loss) or "mean" (average loss over the run, which rewards
-    speed). Diverged runs score +inf. Ties go to the smaller learning rate.
+    ``score``: see :func:`score_trajectory` ("final", "mean" or "log"). Diverged runs
+    score +inf. Ties go to the smaller learning rate.
     """
     grid = np.logspace(-4, 0, 13) if grid is None else np.asarray(grid, dtype=float)
-    if score not in ("final", "mean"):
-        raise ValueError(f"score must be 'final' or 'mean', got {score!r}")
+    _check_score(score)
     best, scores = None, {}
     for lr in grid:
         traj = run(_optimizers.get(optimizer, lr=float(lr), **hyper), objective, x0, steps)
-        s = np.inf if traj.diverged else (traj.f if score == "final" else float(np.mean(traj.fs)))
-        scores[float(lr)] = s
+        s = scores[float(lr)] = score_trajectory(traj, score)
         if best is None or s < best[0]:
             best = (s, float(lr), traj)
     return TuneResult(best[1], best[2], scores)
