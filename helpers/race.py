@@ -10,7 +10,6 @@ Fisher metric) is not dropped silently: its entry says why.
 from __future__ import annotations
 
 import html
-import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -21,6 +20,7 @@ from .runner import Trajectory, run, score_trajectory, tune
 
 __all__ = ["GRID", "Entry", "applicable", "race", "results", "format_results", "html_results"]
 
+ENDED_ABOVE = "ended above its start"
 GRID = np.logspace(-4, 0, 9)  # 1e-4 … 1 in half decades: the default for every contender
 
 
@@ -32,7 +32,7 @@ class Entry:
     trajectory: Trajectory | None = None
     lr: float | None = None                     # the tuned η; None without a learning rate
     scores: dict = field(default_factory=dict)  # η -> score over the grid
-    seconds: float = 0.0                        # wall-clock of the tuned run alone
+    seconds: float = 0.0                        # wall-clock of the chosen run
     skipped: str = ""                           # the reason it could not run here
 
     @property
@@ -53,12 +53,6 @@ def applicable(optimizer, objective, x0=None, **hyper) -> str:
     except ValueError as err:
         return str(err)
     return ""
-
-
-def _timed(optimizer, obj, x0, steps, **hyper):
-    start = time.perf_counter()
-    traj = run(_optimizers.get(optimizer, **hyper), obj, x0, steps)
-    return traj, time.perf_counter() - start
 
 
 def race(objective, optimizers=None, steps=100, x0=None, grid=None, score="log", hyper=None):
@@ -98,12 +92,12 @@ def race(objective, optimizers=None, steps=100, x0=None, grid=None, score="log",
             continue
         if "lr" in _optimizers.hyperparameters(name) and "lr" not in fixed:
             best = tune(name, obj, x0, steps, grid, score=score, **fixed)
-            traj, seconds = _timed(name, obj, x0, steps, lr=best.lr, **fixed)
-            entries.append(Entry(name, traj, best.lr, best.scores, seconds))
+            entries.append(Entry(name, best.trajectory, best.lr, best.scores,
+                                 best.trajectory.seconds))
         else:
-            traj, seconds = _timed(name, obj, x0, steps, **fixed)
+            traj = run(_optimizers.get(name, **fixed), obj, x0, steps)
             entries.append(Entry(name, traj, fixed.get("lr"),
-                                 {None: score_trajectory(traj, score)}, seconds))
+                                 {None: score_trajectory(traj, score)}, traj.seconds))
     return entries
 
 
@@ -112,7 +106,9 @@ def results(entries, tol=1e-6):
 
     Keys: ``optimizer``, ``lr``, ``final`` (f − f* when f* is known, else f), ``grad_norm``,
     ``steps_to_tol`` (first step with that quantity ≤ ``tol``, None if never), ``status``
-    ("ok", "diverged at step k" or "not applicable: …"), ``us_per_step`` (µs).
+    ("ok"; "ended above its start" for a run whose last loss exceeds its first without
+    blowing up, e.g. a fixed η just past the stability edge; "diverged at step k"; or
+    "not applicable: …"), ``us_per_step`` (µs).
     Runs that reached ``tol`` come first, fastest first; then the rest by ``final``;
     diverged and skipped runs last.
     """
@@ -129,11 +125,13 @@ def results(entries, tol=1e-6):
             row.update(final=float(y[-1]), grad_norm=float(t.grad_norms[-1]),
                        steps_to_tol=int(hit[0]) if hit.size and not t.diverged else None,
                        us_per_step=1e6 * e.seconds / max(t.steps, 1),
-                       status=f"diverged at step {t.diverged_at}" if t.diverged else "ok")
+                       status=f"diverged at step {t.diverged_at}" if t.diverged else
+                       "ok" if t.fs[-1] <= t.fs[0] else ENDED_ABOVE)
         rows.append(row)
 
     def key(row):
-        rank = 2 if row["status"].startswith("not") else 1 if row["status"] != "ok" else 0
+        rank = 2 if row["status"].startswith("not") else 1 if row["status"].startswith("div") \
+            else 0
         reached = row["steps_to_tol"] is not None
         return (rank, not reached, row["steps_to_tol"] if reached else row["final"])
 
@@ -141,7 +139,7 @@ def results(entries, tol=1e-6):
 
 
 def _cells(row):
-    ok = row["status"] == "ok"
+    ok = row["status"] in ("ok", ENDED_ABOVE)
     lr = f"{row['lr']:.3g}" if row["lr"] is not None else "adaptive" if ok else "—"
     return [row["optimizer"], lr,
             f"{row['final']:.2e}" if ok else "—",
@@ -152,10 +150,20 @@ def _cells(row):
 _HEAD = ["optimizer", "η", "final f − f*", "steps to tol", "µs/step", "status"]
 
 
-def format_results(rows, width=60):
-    """The rows of :func:`results` as a fixed-width text table (status cut at ``width``)."""
+def _cut(text, width):
+    """``text`` shortened to at most ``width`` characters at a word boundary, with "…"."""
+    if width is None or len(text) <= width:
+        return text
+    return text[: max(text.rfind(" ", 0, width), 1)].rstrip(" ,;:") + " …"
+
+
+def format_results(rows, width=80):
+    """The rows of :func:`results` as a fixed-width text table.
+
+    A status longer than ``width`` characters is cut at a word boundary (``None``: never).
+    """
     cells = [_HEAD] + [_cells(r) for r in rows]
-    cells = [c[:-1] + [c[-1][:width]] for c in cells]
+    cells = [c[:-1] + [_cut(c[-1], width)] for c in cells]
     sizes = [max(len(c[i]) for c in cells) for i in range(len(_HEAD))]
     return "\n".join("  ".join(v.ljust(s) for v, s in zip(c, sizes)).rstrip() for c in cells)
 

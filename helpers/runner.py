@@ -8,6 +8,7 @@ trajectory ``diverged`` with the step, and emit no overflow warnings.
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -43,6 +44,7 @@ class Trajectory:
     message: str = ""
     f_min: float | None = None
     minimum: np.ndarray | None = None
+    seconds: float = 0.0  # wall-clock time of the run
 
     @property
     def steps(self) -> int:
@@ -103,6 +105,7 @@ def _loop(optimizer, objective, x0, steps, grad_oracle, tol, blowup, on_divergen
         raise ValueError(f"x0 must have shape {obj.x0.shape} for {obj.name}, got {x.shape}")
     xs, fs, gn = [x], [obj.f(x)], []
     limit = blowup * max(1.0, abs(fs[0])), blowup * max(1.0, np.linalg.norm(x))
+    start = time.perf_counter()
     state = opt.init(x)
     message, diverged_at, converged_at = "", None, None
     with np.errstate(all="ignore"):
@@ -130,7 +133,8 @@ def _loop(optimizer, objective, x0, steps, grad_oracle, tol, blowup, on_divergen
         gn.append(np.linalg.norm(obj.grad(x)))
     traj = Trajectory(np.array(xs), np.array(fs, dtype=float), np.array(gn, dtype=float),
                       opt.name, obj.name, dict(opt.hyper or {}), diverged_at is not None,
-                      diverged_at, converged_at, message, obj.f_min, obj.nearest_minimum(xs[-1]))
+                      diverged_at, converged_at, message, obj.f_min, obj.nearest_minimum(xs[-1]),
+                      time.perf_counter() - start)
     if traj.diverged and on_divergence == "raise":
         raise DivergenceError(f"{opt.name} on {obj.name}: {message}", diverged_at)
     return traj

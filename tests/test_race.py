@@ -74,3 +74,18 @@ def test_a_diverged_run_is_reported_with_its_step():
     (row,) = race.results([e])
     assert row["status"] == f"diverged at step {e.trajectory.diverged_at}"
     assert row["steps_to_tol"] is None
+
+
+def test_a_run_that_ends_above_its_start_is_flagged_not_ok():
+    # GD on booth (λ_max = 18) with η just past 2/18 grows slowly, never hitting the blow-up limit
+    (e,) = race.race("booth", ["sgd"], steps=20, hyper={"sgd": {"lr": 0.1112}})
+    assert not e.trajectory.diverged and e.trajectory.f > e.trajectory.fs[0]
+    (row,) = race.results([e])
+    assert row["status"] == race.ENDED_ABOVE and np.isfinite(row["final"])
+
+
+def test_long_statuses_are_cut_at_a_word_boundary():
+    rows = race.results(race.race("rastrigin", ["kfac"], steps=2))
+    line = race.format_results(rows, width=30).splitlines()[1]
+    assert line.endswith(" …") and len(line.split("  ")[-1]) <= 32
+    assert rows[0]["status"] in race.format_results(rows, width=None)
