@@ -6,6 +6,7 @@ returns matplotlib objects (it never calls ``plt.show()``), so a notebook cell e
 """
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -15,14 +16,15 @@ from matplotlib.backend_bases import FigureCanvasBase
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import LogNorm, to_rgba
 from matplotlib.figure import Figure
+from matplotlib.transforms import Bbox
 from PIL import Image
 
 from . import objectives as _objectives
 from . import optimizers as _optimizers
 from .runner import run, tune
 
-__all__ = ["contour", "plot_paths", "surface", "plot_losses", "animate_paths", "save_gif",
-           "plot_optimizer_path", "KINDS"]
+__all__ = ["contour", "plot_paths", "surface", "plot_losses", "animate_paths", "animate_surface",
+           "save_gif", "plot_optimizer_path", "FrameFigure", "KINDS"]
 
 CMAP = "viridis"
 KINDS = ("loss", "gap", "distance", "grad_norm")
@@ -240,17 +242,27 @@ class FrameFigure(Figure):
     """A Figure that renders animation frames fast and saves them small.
 
     The artists in ``fig.animated`` are drawn over a cached background (matplotlib's
-    blitting recipe), so a frame costs a few lines, not a redraw of every tick label;
-    PNG frames are mapped to a fixed palette of the ``palette`` most frequent colours of
-    the frame shown when :meth:`freeze_palette` was called, which makes ``to_jshtml``
-    about 3× smaller. Only the ``savefig`` calls animation writers make (``format``
-    "png" or "rgba" at the figure's dpi) take this path; any other is matplotlib's own.
-    The static artists must not change once a frame has been saved.
+    blitting recipe), so a frame costs a few lines, not a redraw of every tick label.
+    ``fig.growing`` holds ``(line, points)`` pairs of lines that only grow (paths, loss
+    curves): at frame ``fig.step = k`` a line shows ``points[:k + 1]``, and when frames
+    advance only the new segments are drawn over the previous frame's trail. The artists
+    in ``fig.overlays`` (a legend) are static but must stay on top: they are rendered
+    once and their pixels pasted over every frame. PNG frames are mapped to a
+    fixed palette of the ``palette`` most frequent colours of the frame shown when
+    :meth:`freeze_palette` was called, which makes ``to_jshtml`` about 3× smaller and
+    GIFs (:func:`save_gif`) cheap where frames agree. Only the ``savefig`` calls
+    animation writers make (``format`` "png" or "rgba" at the figure's dpi) take this
+    path; any other is matplotlib's own. The static artists must not change once a frame
+    has been saved.
     """
 
     palette = 32
+    required = ()  # colours the palette must hold exactly (the paths' colours)
     animated = ()
-    _agg = _background = _palette = None
+    growing = ()
+    overlays = ()
+    step = 0
+    _agg = _background = _palette = _overlay_pixels = _trail = _trail_step = None
 
     def savefig(self, fname, *args, **kwargs):
         fmt, dpi, face = kwargs.get("format"), kwargs.get("dpi"), kwargs.get("facecolor")
@@ -266,19 +278,21 @@ class FrameFigure(Figure):
             else:
                 Path(fname).write_bytes(rgba.tobytes())
             return
-        img = Image.fromarray(rgba[..., :3])
-        if self.palette:
-            if self._palette is None:
-                self.freeze_palette(rgba)
-            img = img.quantize(palette=self._palette, dither=Image.Dither.NONE)
-        img.save(fname, format="png")
+        self.quantized(rgba).save(fname, format="png")
+
+    def quantized(self, rgba=None):
+        """The current frame (or ``rgba``) as a palette image in the frozen palette."""
+        rgba = self._render() if rgba is None else rgba
+        if not self.palette:
+            return Image.fromarray(np.ascontiguousarray(rgba[..., :3]))
+        if self._palette is None:
+            self.freeze_palette(rgba)
+        return self._palette(rgba)
 
     def freeze_palette(self, rgba=None):
-        """Fix the PNG palette to the most frequent colours of the current frame."""
+        """Fix the palette to the most frequent colours of the current frame."""
         rgb = (self._render() if rgba is None else rgba)[..., :3].reshape(-1, 3)
-        colours, counts = np.unique(rgb, axis=0, return_counts=True)
-        self._palette = Image.new("P", (1, 1))
-        self._palette.putpalette(colours[np.argsort(-counts)[:self.palette]].ravel().tolist())
+        self._palette = _Quantizer(_palette_of(rgb, self.palette, self.required))
 
     def _render(self):
         if self._agg is None:
@@ -286,21 +300,245 @@ class FrameFigure(Figure):
             self._agg = FigureCanvasAgg(self)  # a private canvas, which keeps its text caches
             self.set_canvas(shown)
         if self._background is None:
-            hidden = [a for a in self.animated if a.get_visible()]
-            for a in hidden:
-                a.set_visible(False)
-            try:
-                self._agg.draw()
-            finally:
-                for a in hidden:
-                    a.set_visible(True)
-            self._background = self._agg.copy_from_bbox(self.bbox)
+            self._cache_background()
         else:
             self._agg.restore_region(self._background)
         renderer = self._agg.get_renderer()
+        if self.growing:
+            self._draw_trail(renderer)
         for artist in sorted(self.animated, key=lambda a: a.get_zorder()):
             artist.draw(renderer)
+        for pixels in self._overlay_pixels:
+            self._agg.restore_region(pixels)
         return np.array(self._agg.buffer_rgba())
+
+    def _draw_trail(self, renderer):
+        """Draw the growing lines at ``self.step``: from the background, or only the
+        segments added since the trail cached at an earlier step."""
+        k, start = self.step, None
+        if self._trail is not None and self._trail_step <= k:
+            self._agg.restore_region(self._trail)
+            start = self._trail_step
+        for line, points in self.growing:
+            new = points[: k + 1] if start is None else points[start: k + 1]
+            if len(new) > (0 if start is None else 1) and line.get_visible():
+                _set_points(line, new)
+                line.draw(renderer)
+                _set_points(line, points[: k + 1])
+        self._trail, self._trail_step = self._agg.copy_from_bbox(self.bbox), k
+
+    def _cache_background(self):
+        dynamic = [a for a in (*self.animated, *(g[0] for g in self.growing), *self.overlays)
+                   if a.get_visible()]
+        for a in dynamic:
+            a.set_visible(False)
+        try:
+            self._agg.draw()
+        finally:
+            for a in dynamic:
+                a.set_visible(True)
+        self._background = self._agg.copy_from_bbox(self.bbox)
+        renderer, self._overlay_pixels = self._agg.get_renderer(), []
+        for overlay in (a for a in self.overlays if a.get_visible()):
+            overlay.draw(renderer)
+            box = overlay.get_window_extent(renderer).padded(1)
+            box = Bbox.intersection(box, self.bbox)
+            if box is not None:
+                self._overlay_pixels.append(self._agg.copy_from_bbox(box))
+        self._agg.restore_region(self._background)
+
+
+def _set_points(line, points):
+    """Set a 2-D or 3-D line's data from an ``(n, 2)`` or ``(n, 3)`` array."""
+    if points.shape[1] == 3:
+        line.set_data_3d(*points.T)
+    else:
+        line.set_data(points[:, 0], points[:, 1])
+
+
+def _palette_of(rgb, size, required=()):
+    """An ``(m, 3)`` palette, m ≤ ``size``: the ``required`` colours, then the most frequent
+    colours of the ``(n, 3)`` pixels ``rgb`` (flat areas, aliased lines: exact), up to half
+    of ``size``, then a median cut of the remaining pixels (shaded surfaces, anti-aliasing)."""
+    keys = rgb.astype(np.int64) @ np.array([1 << 16, 1 << 8, 1])
+    must = np.array([np.round(np.array(to_rgba(c)[:3]) * 255) for c in required] or
+                    np.empty((0, 3)), dtype=np.int64)
+    picked = list(dict.fromkeys((must @ np.array([1 << 16, 1 << 8, 1])).tolist()))
+    values, counts = np.unique(keys, return_counts=True)
+    for v in values[np.lexsort((values, -counts))]:  # by frequency, ties by colour
+        if len(picked) >= max(size // 2, len(must)):
+            break
+        if v not in picked:
+            picked.append(int(v))
+    rest = rgb[~np.isin(keys, picked)]
+    extra = np.empty((0, 3), dtype=np.int64)
+    if len(rest) and size > len(picked):
+        cut = Image.fromarray(np.ascontiguousarray(rest.reshape(1, -1, 3), dtype=np.uint8))
+        cut = cut.quantize(colors=size - len(picked), method=Image.Quantize.MEDIANCUT,
+                           dither=Image.Dither.NONE)
+        used = np.unique(np.asarray(cut))
+        extra = np.array(cut.getpalette()[: 3 * (used.max() + 1)]).reshape(-1, 3)[used]
+    picked = np.array(picked, dtype=np.int64)
+    return np.concatenate([np.column_stack([picked >> 16, (picked >> 8) & 255, picked & 255]),
+                           extra]).astype(np.int64)[:size]
+
+
+class _Quantizer:
+    """Map RGB(A) frames to the nearest colour of a fixed palette (≤ 255 colours), exactly:
+    unlike Pillow's bucketed cache, a colour's index never depends on which pixels came
+    first, so equal pixels in two frames get equal indices. Colours seen once are kept in
+    a lookup table over all 2²⁴ colours."""
+
+    def __init__(self, colours):
+        self.colours = np.asarray(colours, dtype=np.int64)[:255]
+        self.flat = self.colours.astype(np.uint8).ravel().tolist()
+        self.lut = np.full(1 << 24, 255, dtype=np.uint8)
+
+    def __call__(self, rgba):
+        h, w = rgba.shape[:2]
+        rgb = rgba[..., :3].reshape(-1, 3).astype(np.uint32)
+        keys = (rgb[:, 0] << 16) | (rgb[:, 1] << 8) | rgb[:, 2]
+        index = self.lut[keys]
+        unknown = index == 255
+        if unknown.any():
+            new = np.unique(keys[unknown])
+            cols = np.column_stack([new >> 16, (new >> 8) & 255, new & 255]).astype(np.int64)
+            d = ((cols[:, None, :] - self.colours[None, :, :]) ** 2).sum(axis=-1)
+            self.lut[new] = d.argmin(axis=1)
+            index = self.lut[keys]
+        img = Image.frombytes("L", (w, h), index.tobytes())
+        img.putpalette(self.flat)
+        return img
+
+
+def _within(xs, bounds):
+    """The iterates up to the first one outside the window (the 3-D axes do not clip)."""
+    xs = np.asarray(xs, dtype=float)
+    inside = np.array([_inside(p, bounds) for p in xs])
+    return xs if inside.all() else xs[: np.argmin(inside)]
+
+
+def _contour_panel(fig, cell, obj, trajectories, labels, colors):
+    ax = contour(obj, ax=fig.add_subplot(cell), levels=15, resolution=120, lines=False)
+    bounds = (ax.get_xlim(), ax.get_ylim())
+    paths = [_visible(t, bounds) for t in trajectories]
+    # aliased lines: a frame's PNG is half the size, which keeps 60 frames under 1 MB
+    lines, heads, notes = [], [], []
+    for traj, xs, c, label in zip(trajectories, paths, colors, labels):
+        ax.scatter(*xs[0], marker="o", s=40, c=c, edgecolors="k", zorder=6)
+        lines.append(ax.plot([], [], "-", marker=".", ms=3, lw=1.5, color=c, label=label,
+                             antialiased=False)[0])
+        heads.append(ax.plot([], [], "o", ms=5, color=c, mec="k", zorder=7)[0])
+        notes.append(_divergence_note(ax, traj, xs, bounds, c, visible=False)
+                     if traj.diverged else None)
+    stars = [c for c in ax.collections if c.get_gid() == "minima"]  # keep the target on top
+    return ax, paths, lines, heads, notes, stars
+
+
+def _surface_panel(fig, cell, obj, trajectories, labels, colors, view, resolution):
+    ax = surface(obj, ax=fig.add_subplot(cell, projection="3d"), resolution=resolution)
+    ax.view_init(*view)  # a fixed camera: the surface is part of the cached background
+    if obj.log_scale:  # the height in the title: a z label turns unreadable at many angles
+        ax.set(zlabel="", title=f"{obj.name}: height log₁₀(f − f* + 1)")
+    ax.set(xlim=ax.get_xlim(), ylim=ax.get_ylim(), zlim=ax.get_zlim())
+    ax.set_autoscale_on(False)
+    bounds = _window(obj)
+    base = obj.f_min if obj.f_min is not None else float(_grid(obj, bounds, resolution)[2].min())
+
+    def lift(p):  # the height surface() draws: log10(f − f* + 1) on a log scale, else f
+        z = obj.f(np.asarray(p, dtype=float).T)
+        return np.log10(np.maximum(z - base, 0) + 1) if obj.log_scale else z
+
+    paths = [np.column_stack([xs, lift(xs)]) if len(xs) else np.empty((0, 3))
+             for xs in (_within(t.xs, bounds) for t in trajectories)]
+    lines, heads, notes = [], [], []
+    for i, (traj, xyz, c, label) in enumerate(zip(trajectories, paths, colors, labels)):
+        if len(xyz):
+            ax.scatter(*xyz[0], marker="o", s=30, c=c, edgecolors="k", depthshade=False)
+        lines.append(ax.plot([], [], [], "-", lw=1.8, color=c, label=label, antialiased=False)[0])
+        heads.append(ax.plot([], [], [], "o", ms=5, color=c, mec="k")[0])
+        notes.append(ax.text2D(0.0, 0.95 - 0.07 * i, f"{label}: diverged at step "
+                               f"{traj.diverged_at}", transform=ax.transAxes, color=c,
+                               fontsize=8, visible=False) if traj.diverged else None)
+    minima = np.array([m for m in obj.minima if _inside(m, bounds)]).reshape(-1, 2)
+    stars = [ax.plot(*minima.T, lift(minima), "*", ms=13, mfc="w", mec="k", ls="none")[0]] \
+        if len(minima) else []
+    return ax, paths, lines, heads, notes, stars
+
+
+def _legend_share(n):
+    """The share of the loss axis to keep free above the curves for a legend of n entries
+    (two columns from four entries on)."""
+    rows = n if n <= 3 else -(-n // 2)
+    share = 0.05 + 0.06 * rows
+    return share / (1 - share)
+
+
+def _animate(obj, trajectories, frames, interval, labels, with_losses, figsize, dpi, panel,
+             palette=32, width_ratios=(1, 1)):
+    """The shared machinery of :func:`animate_paths` and :func:`animate_surface`."""
+    trajectories = list(trajectories)
+    labels = _labels(trajectories, labels)
+    if int(frames) != frames or frames < 1:
+        raise ValueError(f"frames must be a positive integer, got {frames!r}")
+    fig = plt.figure(figsize=figsize, dpi=dpi, FigureClass=FrameFigure)
+    cells = fig.add_gridspec(1, 2, width_ratios=width_ratios) if with_losses else \
+        fig.add_gridspec(1, 1)
+    colors = [f"C{(i + 1) % 10}" for i in range(len(trajectories))]
+    ax, paths, lines, heads, notes, stars = panel(fig, cells[0], obj, trajectories, labels, colors)
+    T = max([t.steps for t in trajectories] + [1])
+    curves, series, legend_ax = [], [], ax
+    if with_losses:
+        legend_ax = lax = fig.add_subplot(cells[1])
+        kind = _default_kind(trajectories)
+        series = [_series(t, kind) for t in trajectories]
+        curves = [lax.plot([], [], color=c, lw=1.5, label=lab, antialiased=False)[0]
+                  for c, lab in zip(colors, labels)]
+        finite = np.concatenate([y[np.isfinite(y)] for y in series] + [np.ones(1)])
+        lo, hi = np.log10(finite.min() / 2), np.log10(finite.max() * 2)
+        top = hi + (hi - lo) * _legend_share(len(trajectories))  # headroom: no curve under it
+        lax.set(yscale="log", xlim=(0, T), ylim=(10 ** lo, 10 ** top), xlabel="step t",
+                ylabel=_YLABELS[kind])
+        lax.minorticks_off()
+    legend = legend_ax.legend(loc="upper right", fontsize=7, framealpha=0.8,
+                              ncol=2 if len(trajectories) > 3 else 1) if trajectories else None
+    steps = [int(k) for k in np.unique(np.linspace(0, T, min(int(frames), T + 1)).round())]
+    notes = [(t.diverged_at, n) for t, n in zip(trajectories, notes) if n is not None]
+    three_d = ax.name == "3d"
+
+    growing = [(line, xs) for line, xs in zip(lines, paths) if len(xs)] + \
+        [(curve, np.column_stack([np.arange(len(y)), y])) for curve, y in zip(curves, series)]
+
+    def draw(k):
+        fig.step = k
+        for line, points in growing:
+            _set_points(line, points[: k + 1])
+        for xs, head in zip(paths, heads):
+            if len(xs):
+                _set_points(head, xs[min(k, len(xs) - 1)][None])
+        for diverged_at, note in notes:
+            note.set_visible(k >= diverged_at)
+        return lines + heads + [n for _, n in notes] + curves
+
+    if three_d:  # tight_layout does not know 3-D axes: leave the 3-D panel its full cell
+        fig.subplots_adjust(left=0.0, right=0.98, bottom=0.13, top=0.93, wspace=0.2)
+    else:
+        fig.tight_layout()
+    fig.animated = [*heads, *[n for _, n in notes], *stars]
+    fig.growing = growing
+    fig.overlays = [legend] if legend else []
+    fig.palette, fig.required = palette, ["w", "k", *colors]
+    for artist in [*fig.animated, *lines, *curves]:
+        artist.set_animated(True)
+    draw(steps[-1])
+    fig.freeze_palette()  # from the last frame, where every path colour is on show
+    draw(steps[0])
+    plt.close(fig)  # no still image in the notebook; a plain canvas makes draw_idle free
+    FigureCanvasBase(fig)
+    anim = animation.FuncAnimation(fig, draw, frames=steps, interval=interval, blit=False,
+                                   repeat=False)
+    anim.frame_steps, anim.fig = steps, fig
+    return anim
 
 
 def animate_paths(objective, trajectories, frames=60, interval=80, labels=None,
@@ -317,72 +555,81 @@ def animate_paths(objective, trajectories, frames=60, interval=80, labels=None,
     matplotlib.animation.FuncAnimation
     """
     obj = _objectives.get(objective)
-    trajectories = list(trajectories)
-    labels = _labels(trajectories, labels)
-    if int(frames) != frames or frames < 1:
-        raise ValueError(f"frames must be a positive integer, got {frames!r}")
-    fig, axes = plt.subplots(1, 2 if with_losses else 1, figsize=figsize, dpi=dpi, squeeze=False,
-                             FigureClass=FrameFigure)
-    ax = contour(obj, ax=axes[0, 0], levels=15, resolution=120, lines=False)
-    bounds = (ax.get_xlim(), ax.get_ylim())
-    paths = [_visible(t, bounds) for t in trajectories]
-    T = max([t.steps for t in trajectories] + [1])
-    colors = [f"C{(i + 1) % 10}" for i in range(len(trajectories))]
-    # aliased lines: a frame's PNG is half the size, which keeps 60 frames under 1 MB
-    lines, heads, notes, curves, series = [], [], [], [], []
-    for traj, xs, c, label in zip(trajectories, paths, colors, labels):
-        ax.scatter(*xs[0], marker="o", s=40, c=c, edgecolors="k", zorder=6)
-        lines.append(ax.plot([], [], "-", marker=".", ms=3, lw=1.5, color=c, label=label,
-                             antialiased=False)[0])
-        heads.append(ax.plot([], [], "o", ms=5, color=c, mec="k", zorder=7)[0])
-        if traj.diverged:
-            notes.append(_divergence_note(ax, traj, xs, bounds, c, visible=False))
-    legend_ax = ax
-    if with_losses:
-        legend_ax = lax = axes[0, 1]
-        kind = _default_kind(trajectories)
-        series = [_series(t, kind) for t in trajectories]
-        curves = [lax.plot([], [], color=c, lw=1.5, label=lab, antialiased=False)[0]
-                  for c, lab in zip(colors, labels)]
-        finite = np.concatenate([y[np.isfinite(y)] for y in series] + [np.ones(1)])
-        lax.set(yscale="log", xlim=(0, T), ylim=(finite.min() / 2, finite.max() * 2),
-                xlabel="step t", ylabel=_YLABELS[kind])
-        lax.minorticks_off()
-    legend = legend_ax.legend(loc="upper right", fontsize=8, framealpha=0.8) \
-        if trajectories else None
-    steps = [int(k) for k in np.unique(np.linspace(0, T, min(int(frames), T + 1)).round())]
-    fig.tight_layout()
-
-    def draw(k):
-        for xs, line, head in zip(paths, lines, heads):
-            line.set_data(xs[: k + 1, 0], xs[: k + 1, 1])
-            head.set_data(xs[min(k, len(xs) - 1), :, None])
-        for traj, note in zip([t for t in trajectories if t.diverged], notes):
-            note.set_visible(k >= traj.diverged_at)
-        for curve, y in zip(curves, series):
-            curve.set_data(np.arange(min(k + 1, len(y))), y[: k + 1])
-        return lines + heads + notes + curves
-
-    stars = [c for c in ax.collections if c.get_gid() == "minima"]  # keep the target on top
-    fig.animated = [*lines, *heads, *notes, *curves, *stars] + ([legend] if legend else [])
-    for artist in fig.animated:
-        artist.set_animated(True)
-    draw(steps[-1])
-    fig.freeze_palette()  # from the last frame, where every path colour is on show
-    draw(steps[0])
-    plt.close(fig)  # no still image in the notebook; a plain canvas makes draw_idle free
-    FigureCanvasBase(fig)
-    anim = animation.FuncAnimation(fig, draw, frames=steps, interval=interval, blit=False,
-                                   repeat=False)
-    anim.frame_steps, anim.fig = steps, fig
-    return anim
+    return _animate(obj, trajectories, frames, interval, labels, with_losses, figsize, dpi,
+                    _contour_panel)
 
 
-def save_gif(anim, path, fps=12):
-    """Save an animation as a GIF with Pillow; returns ``(path, size_in_bytes)``."""
+def animate_surface(objective, trajectories, frames=60, interval=80, labels=None,
+                    with_losses=True, figsize=(9, 3.8), dpi=72, view=(40, -60), resolution=50,
+                    palette=96):
+    """Like :func:`animate_paths`, but the paths climb down the 3-D surface of :func:`surface`.
+
+    Each path is lifted onto the drawn surface (``z = log10(f − f* + 1)`` for objectives
+    with ``log_scale``, else ``f``) and drawn over it; a path is cut where it first leaves
+    the window, and a diverged run is named in the panel's corner from its step on. The
+    camera is fixed at ``view = (elevation, azimuth)`` in degrees, so the surface is drawn
+    once and every frame only adds the paths. The shaded surface needs more colours than
+    contours: ``palette`` (≤ 256) of them, the paths' own colours always among them.
+
+    Returns
+    -------
+    matplotlib.animation.FuncAnimation
+    """
+    obj = _objectives.get(objective)
+    _window(obj)
+
+    def panel(*args):
+        return _surface_panel(*args, view=view, resolution=resolution)
+
+    return _animate(obj, trajectories, frames, interval, labels, with_losses, figsize, dpi,
+                    panel, palette=palette, width_ratios=(1.25, 1))
+
+
+class _GifWriter(animation.AbstractMovieWriter):
+    """Frames in one fixed palette, no dithering, written by Pillow with ``optimize``:
+    consecutive frames share their colours exactly, so a GIF encodes only the rectangle
+    that changed, with the unchanged pixels inside it transparent."""
+
+    def __init__(self, fps, hold):
+        super().__init__(fps=fps)
+        self.hold = hold
+
+    def setup(self, fig, outfile, dpi=None):
+        super().setup(fig, outfile, dpi=dpi)
+        self._frames, self._palette = [], None
+
+    def grab_frame(self, **savefig_kwargs):
+        if isinstance(self.fig, FrameFigure) and self.dpi in (None, "figure", self.fig.dpi):
+            self._frames.append(self.fig.quantized())
+            return
+        buffer = io.BytesIO()  # any other figure: a full render, quantized the same way
+        self.fig.savefig(buffer, format="rgba", dpi=self.dpi)
+        w, h = self.fig.canvas.get_width_height(physical=True)
+        rgb = np.frombuffer(buffer.getbuffer(), np.uint8).reshape(h, w, 4)[..., :3]
+        if self._palette is None:
+            self._palette = _Quantizer(_palette_of(rgb.reshape(-1, 3), 255))
+        self._frames.append(self._palette(rgb))
+
+    def finish(self):
+        duration = [round(1000 / self.fps)] * len(self._frames)
+        duration[-1] += round(1000 * self.hold)
+        self._frames[0].save(self.outfile, format="GIF", save_all=True,
+                             append_images=self._frames[1:], duration=duration, loop=0,
+                             optimize=True)
+
+
+def save_gif(anim, path, fps=12, hold=1.0):
+    """Save an animation as a small GIF; returns ``(path, size_in_bytes)``.
+
+    Every frame is mapped, without dithering, to one palette (a :class:`FrameFigure`'s
+    frozen one, else the 256 most frequent colours of the first frame), and the last
+    frame is held ``hold`` seconds longer. The bytes depend only on the frames, so saving
+    the same animation twice gives the same file. Pillow merges identical consecutive
+    frames into one (their durations add up).
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    anim.save(str(path), writer=animation.PillowWriter(fps=fps))
+    anim.save(str(path), writer=_GifWriter(fps, hold))
     return path, path.stat().st_size
 
 

@@ -229,3 +229,97 @@ def test_plot_optimizer_path_rejects_bad_names_before_tuning(monkeypatch):
         plotting.plot_optimizer_path("rosenbrock", ("GD",), lr={"Adam": 0.1})
     with pytest.raises(ValueError, match="unknown hyper-parameter"):
         plotting.plot_optimizer_path("rosenbrock", ("GD", "Adam"), beta1=0.5)
+
+
+# ------------------------------------------------------------------ 3-D animation, trails, GIFs
+def test_animate_surface_lifts_paths_onto_the_surface_and_cuts_them_at_the_window(paths, diverged):
+    obj = objectives.get("rosenbrock")
+    anim = plotting.animate_surface("rosenbrock", [paths[1], diverged], frames=9, resolution=20)
+    ax3d, lax = anim.fig.axes
+    assert ax3d.name == "3d" and lax.get_yscale() == "log" and not plt.get_fignums()
+    assert (ax3d.elev, ax3d.azim) == (40, -60) and len(anim.frame_steps) <= 9
+    anim._func(anim.frame_steps[-1])
+    adam_line, diverged_line = (g[0] for g in anim.fig.growing[:2])
+    x, y, z = adam_line.get_data_3d()
+    np.testing.assert_allclose(np.column_stack([x, y]), paths[1].xs)
+    np.testing.assert_allclose(z, np.log10(obj.f(np.stack([x, y])) - obj.f_min + 1))
+    x, y, _ = diverged_line.get_data_3d()
+    assert len(x) < len(diverged.xs) and np.all(np.abs(x) <= 2) and np.all((y >= -1) & (y <= 3))
+    note = next(t for t in ax3d.texts if "diverged" in t.get_text())
+    anim._func(0)
+    assert not note.get_visible()
+    anim._func(diverged.diverged_at)
+    assert note.get_visible()
+
+
+def test_animate_surface_frames_grow_and_match_a_full_render(paths):
+    anim = plotting.animate_surface("rosenbrock", paths, frames=6, resolution=20)
+    frames = _frames(anim.to_jshtml())
+    assert len(frames) == len(anim.frame_steps)
+    adam = "C2"
+    assert _count(frames[-1], adam) > _count(frames[0], adam) + 50
+    full = io.BytesIO()
+    anim.fig.savefig(full, format="png", metadata={})  # matplotlib's own full render
+    a = np.asarray(frames[-1].convert("RGB")).astype(int)
+    b = np.asarray(Image.open(full).convert("RGB")).astype(int)
+    assert a.shape == b.shape and np.abs(a - b).mean() < 5  # a 96-colour surface
+
+
+def test_growing_trails_give_the_same_frame_in_any_order(paths):
+    anim = plotting.animate_paths("rosenbrock", paths, frames=12)
+    fig, steps = anim.fig, anim.frame_steps
+    for k in steps:                      # in order: each frame adds only its new segments
+        anim._func(k)
+        in_order = fig._render()
+    anim._func(steps[0])
+    fig._render()
+    anim._func(steps[-1])                # one jump: the trail is drawn whole
+    jumped = fig._render()
+    anim._func(steps[3])                 # backwards: redrawn from the background
+    back = fig._render()
+    for k in steps[:4]:
+        anim._func(k)
+        forward = fig._render()
+    # segment by segment or whole, only where paths cross may the later one differ
+    assert np.abs(in_order.astype(int) - jumped).mean() < 0.05
+    assert np.abs(back.astype(int) - forward).mean() < 0.05
+
+
+def test_frames_use_one_exact_palette_holding_every_path_colour(paths):
+    anim = plotting.animate_paths("rosenbrock", paths, frames=5)
+    anim._func(anim.frame_steps[-1])
+    img = anim.fig.quantized()
+    assert img.mode == "P" and len(img.getpalette()) // 3 <= anim.fig.palette
+    rgb = {tuple(c) for c in np.asarray(img.convert("RGB")).reshape(-1, 3)}
+    for colour in ("C1", "C2", "w", "k"):
+        assert tuple(np.round(np.array(to_rgb(colour)) * 255).astype(int)) in rgb
+    # a colour in the palette maps to itself, whatever pixels come before it
+    quantize = plotting._Quantizer([(255, 255, 255), (250, 250, 250), (0, 0, 0)])
+    frame = np.array([[[253, 253, 253], [255, 255, 255], [1, 2, 3]]], dtype=np.uint8)
+    assert np.asarray(quantize(frame)).tolist() == [[0, 0, 2]]
+
+
+def test_save_gif_is_small_deterministic_and_holds_the_last_frame(tmp_path):
+    trajs = [_run("sgd", 1e-3, steps=60), _run("adam", 0.1, steps=60), _run("bfgs", 1.0, steps=60)]
+    anim = plotting.animate_paths("rosenbrock", trajs, frames=40)
+    path, size = plotting.save_gif(anim, tmp_path / "a.gif", fps=10, hold=1.5)
+    again, _ = plotting.save_gif(anim, tmp_path / "b.gif", fps=10, hold=1.5)
+    assert path.read_bytes() == again.read_bytes()
+    assert size < 60_000  # only what changed is stored: ~1 kB a frame
+    with Image.open(path) as gif:
+        assert gif.n_frames == 40 and gif.info["loop"] == 0
+        durations = []
+        for i in range(gif.n_frames):
+            gif.seek(i)
+            durations.append(gif.info["duration"])
+    assert durations[0] == 100 and durations[-1] == 1600
+
+
+def test_save_gif_takes_any_animation(tmp_path):
+    fig, ax = plt.subplots(figsize=(2, 2), dpi=50)
+    (line,) = ax.plot([], [])
+    ax.set(xlim=(0, 3), ylim=(0, 3))
+    anim = FuncAnimation(fig, lambda k: line.set_data(range(k + 1), range(k + 1)), frames=3)
+    path, _ = plotting.save_gif(anim, tmp_path / "plain.gif", fps=5)
+    with Image.open(path) as gif:
+        assert gif.n_frames == 3 and gif.size == (100, 100)
