@@ -377,7 +377,7 @@ def _palette_of(rgb, size, required=()):
         cut = cut.quantize(colors=size - len(picked), method=Image.Quantize.MEDIANCUT,
                            dither=Image.Dither.NONE)
         used = np.unique(np.asarray(cut))
-        extra = np.array(cut.getpalette()[: 3 * (used.max() + 1)]).reshape(-1, 3)[used]
+        extra = np.array(cut.getpalette()[: 3 * (int(used.max()) + 1)]).reshape(-1, 3)[used]
     picked = np.array(picked, dtype=np.int64)
     return np.concatenate([np.column_stack([picked >> 16, (picked >> 8) & 255, picked & 255]),
                            extra]).astype(np.int64)[:size]

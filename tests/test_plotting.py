@@ -323,3 +323,10 @@ def test_save_gif_takes_any_animation(tmp_path):
     path, _ = plotting.save_gif(anim, tmp_path / "plain.gif", fps=5)
     with Image.open(path) as gif:
         assert gif.n_frames == 3 and gif.size == (100, 100)
+
+
+def test_a_full_256_colour_palette_is_built_from_many_colours():
+    # the median cut then fills palette indices up to 255; their count must not wrap in uint8
+    rgb = np.random.default_rng(0).integers(0, 256, (20000, 3))
+    palette = plotting._palette_of(rgb, 256)
+    assert palette.shape == (256, 3) and len({tuple(c) for c in palette}) == 256
