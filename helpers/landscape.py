@@ -25,6 +25,7 @@ import numpy as np
 
 from . import objectives as _objectives
 from . import optimizers as _optimizers
+from . import plotting as _plotting
 from .optimizers._core import Optimizer
 
 __all__ = ["spread", "needs_log_scale", "LOG_SCALE_SPREAD", "filter_normalized_direction",
@@ -38,16 +39,9 @@ LOG_SCALE_SPREAD = 50.0
 
 
 def _window_values(obj, resolution, bounds):
-    if obj.dim != 2:
-        raise ValueError(f"{obj.name} is {obj.dim}-D; spread needs a 2-D objective")
-    bounds = obj.bounds if bounds is None else bounds
-    if bounds is None:
-        raise ValueError(f"{obj.name} has no plotting window; pass bounds=((x0, x1), (y0, y1))")
     if isinstance(resolution, bool) or int(resolution) != resolution or resolution < 2:
         raise ValueError(f"invalid resolution={resolution!r}; must be an integer >= 2")
-    (x0, x1), (y0, y1) = bounds
-    X, Y = np.meshgrid(np.linspace(x0, x1, int(resolution)), np.linspace(y0, y1, int(resolution)))
-    Z = obj.f(np.stack([X, Y]))
+    Z = _plotting._grid(obj, _plotting._window(obj, bounds), int(resolution))[2]
     return Z - (obj.f_min if obj.f_min is not None else Z.min())
 
 
@@ -143,7 +137,6 @@ def slice_2d(loss, theta, d1, d2, alphas, betas):
     return np.array([[loss(theta + a * d1 + b * d2) for a in alphas] for b in betas])
 
 
-
 def slice_objective(loss, theta, d1, d2, bounds=((-1.0, 1.0), (-1.0, 1.0)), name="slice",
                     log_scale=False):
     r"""The plane :math:`(a, b) \mapsto` ``loss(θ + a·d₁ + b·d₂)`` as a 2-D objective.
@@ -180,6 +173,7 @@ def slice_objective(loss, theta, d1, d2, bounds=((-1.0, 1.0), (-1.0, 1.0)), name
     return Objective(name, None, (), f, no_derivatives, no_derivatives, np.zeros(2),
                      (np.zeros(2),), None, tuple(tuple(map(float, b)) for b in bounds),
                      bool(log_scale), "a 2-D slice of a loss through θ")
+
 
 # ------------------------------------------------------------------ many starts
 def multistart(optimizer, objective, starts, steps):
