@@ -26,7 +26,7 @@ from . import plotting
 from . import race as _race
 from .optimizers._core import _resolve
 from .runner import _check_score
-from .widgets import plottable_objectives
+from .widgets import _check_steps, _objective_pool, _optimizer_names
 
 __all__ = ["Knob", "knobs", "run", "summary", "label", "figure", "dashboard"]
 
@@ -199,8 +199,7 @@ def run(objective, settings, x0=None, steps=100, tune=False, grid=None, score="l
     settings = _settings(settings)
     if not settings:
         raise ValueError("optimizers: choose at least one optimizer")
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
-        raise ValueError(f"steps must be a positive integer, got {steps!r}")
+    _check_steps(steps)
     x = _start(obj, x0)
     tuned = _tuned(tune, settings)
     _check_score(score)
@@ -312,18 +311,9 @@ def _set_window(slider, low, high, value):
 
 
 def _validate_ui(objective, optimizers, objectives, steps, tol, hyper):
-    listed = list(objectives) if objectives is not None else plottable_objectives()
-    for o in listed + [objective]:
-        plotting._window(_objectives.get(o))  # unknown, not 2-D or no window: ValueError
-    pool = {obj.name: obj for obj in map(_objectives.get, listed)}
-    first = _objectives.get(objective)
-    pool[first.name] = first
-    names = [optimizers] if isinstance(optimizers, str) else list(optimizers)
-    if not names:
-        raise ValueError("optimizers must name at least one optimizer")
-    names = list(dict.fromkeys(_resolve(n)[0] for n in names))
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
-        raise ValueError(f"steps must be a positive integer, got {steps!r}")
+    pool, first = _objective_pool(objective, objectives)
+    names = list(_optimizer_names(optimizers))  # registry names: the list's options
+    _check_steps(steps)
     if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not 1e-12 <= tol <= 1:
         raise ValueError(f"tol must be a number in [1e-12, 1], got {tol!r}")
     for name, values in (hyper or {}).items():
@@ -333,7 +323,7 @@ def _validate_ui(objective, optimizers, objectives, steps, tol, hyper):
             if param in spec and not spec[param].contains(value):
                 raise ValueError(f"{key}: {param}={value!r} is outside the dashboard's "
                                  f"control for it ({_describe(spec[param])})")
-    return pool, first.name, names
+    return pool, first, names
 
 
 def _describe(knob):

@@ -17,6 +17,7 @@ from IPython.display import display
 from . import objectives as _objectives
 from . import optimizers as _optimizers
 from . import plotting
+from .optimizers._core import _resolve
 from .runner import Trajectory, run
 
 __all__ = ["explorer_run", "explorer_figure", "explorer", "plottable_objectives"]
@@ -33,8 +34,7 @@ def explorer_run(objective, optimizer, lr, steps, x0=None, **hyper) -> Trajector
     if isinstance(lr, bool) or not isinstance(lr, (int, float, np.number)) \
             or not np.isfinite(lr) or lr <= 0:
         raise ValueError(f"lr must be a positive number, got {lr!r}")
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
-        raise ValueError(f"steps must be a positive integer, got {steps!r}")
+    _check_steps(steps)
     if "lr" in _optimizers.hyperparameters(optimizer):
         hyper = {"lr": float(lr), **hyper}
     return run(_optimizers.get(optimizer, **hyper), obj, x0, int(steps))
@@ -61,6 +61,39 @@ def plottable_objectives() -> list[str]:
     """Registry objectives that are 2-D and have a plotting window."""
     return [n for n in _objectives.available()
             if (o := _objectives.get(n)).dim == 2 and o.bounds is not None]
+
+
+def _check_steps(steps):
+    """ValueError unless ``steps`` is a positive integer (a bool is not one)."""
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
+        raise ValueError(f"steps must be a positive integer, got {steps!r}")
+
+
+def _objective_pool(objective, objectives=None):
+    """``({name: Objective}, first name)`` for an objective dropdown: ``objectives`` (default
+    every plottable one) with ``objective`` added if missing (an Objective passed as
+    ``objective`` stands for its name). Raises ``ValueError`` now for one that is unknown,
+    not 2-D or has no plotting window."""
+    listed = list(objectives) if objectives is not None else plottable_objectives()
+    pool = {}
+    for o in listed + [objective]:
+        obj = _objectives.get(o)
+        plotting._window(obj)
+        pool[obj.name] = obj
+    return pool, _objectives.get(objective).name
+
+
+def _optimizer_names(optimizers):
+    """``{registry name: name as given}`` for a name or sequence of names, in order (a second
+    spelling of the same optimizer is dropped); ``ValueError`` for none or an unknown one,
+    listing the valid names."""
+    names = [optimizers] if isinstance(optimizers, str) else list(optimizers)
+    if not names:
+        raise ValueError("optimizers must name at least one optimizer")
+    given = {}
+    for n in names:
+        given.setdefault(_resolve(n)[0], n)
+    return given
 
 
 def _accepted(optimizer):
@@ -109,24 +142,15 @@ def explorer(objective="rosenbrock", optimizers=("sgd",), lr=1e-3, steps=100, lr
         HTML status line, ``box.output`` the figure's Output and ``box.trajectory`` the
         latest run.
     """
-    names = list(objectives) if objectives is not None else plottable_objectives()
-    for n in names + [objective]:
-        plotting._window(_objectives.get(n))  # unknown, not 2-D or no window: ValueError now
-    obj_name = _objectives.get(objective).name
-    names = [_objectives.get(n).name for n in names]
-    names += [] if obj_name in names else [obj_name]
-    opt_names = [optimizers] if isinstance(optimizers, str) else list(optimizers)
-    if not opt_names:
-        raise ValueError("optimizers must name at least one optimizer")
-    for n in opt_names:
-        _optimizers.get(n)
-    opt_names += [n for n in _optimizers.available() if n not in opt_names]
+    pool, obj_name = _objective_pool(objective, objectives)
+    names = list(pool)
+    given = _optimizer_names(optimizers)  # shown as spelled ("GD"), then every other one
+    opt_names = list(given.values()) + [n for n in _optimizers.available() if n not in given]
     lo, hi = lr_range
     if not lo < hi or not 10**lo <= lr <= 10**hi:
         raise ValueError(f"need lr_range low < high and lr in [1e{lo}, 1e{hi}], got "
                          f"lr={lr!r}, lr_range={lr_range!r}")
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
-        raise ValueError(f"steps must be a positive integer, got {steps!r}")
+    _check_steps(steps)
     knobs = dict(knobs or {})
     clash = sorted(set(knobs) & {"objective", "optimizer", "lr", "steps"})
     if clash:

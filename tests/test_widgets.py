@@ -142,3 +142,10 @@ def test_knob_defaults_come_from_hyper_or_the_factory():
 def test_explorer_rejects_bad_arguments_up_front(kwargs, message):
     with pytest.raises(ValueError, match=message):
         widgets.explorer(**{"steps": 5, **kwargs})
+
+
+def test_an_optimizer_is_listed_once_however_it_is_spelled():
+    box = widgets.explorer("rosenbrock", optimizers=("GD", "sgd", "adam"), lr=1e-3, steps=5)
+    options = box.controls["optimizer"].options
+    assert options[:2] == ("GD", "adam") and "sgd" not in options
+    assert len(options) == len(optimizers.available())
